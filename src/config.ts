@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where every port and path of a node comes from: flags first, then SURGELINE_* environment, then defaults. */
+export interface Config {
+  readonly host: string;
+  readonly sipPort: number;
+  readonly httpPort: number;
+  readonly rtpPorts: readonly [number, number];
+  readonly dataDir: string;
+  readonly maxCalls: number;
+  readonly mediaWorkers?: number | undefined;
+  readonly logLevel: string;
+}
+
+const portSchema = z.coerce.number().int().min(1).max(65535);
+
+export const rangeSchema = z
+  .string()
+  .regex(/^\d+-\d+$/, 'expected a port range such as 20000-29999')
+  .transform((s, ctx) => {
+    const [lo, hi] = s.split('-').map(Number) as [number, number];
+    if (lo < 1024 || hi > 65535 || lo >= hi || hi - lo < 3) {
+      ctx.addIssue({ code: 'custom', message: `bad RTP port range ${s}: need 1024 <= low < high <= 65535 and room for two legs` });
+      return z.NEVER;
+    }
+    return [lo, hi] as const;
+  });
+
+const configSchema = z.object({
+  host: z.string().min(1),
+  sipPort: portSchema,
+  httpPort: portSchema,
+  rtpPorts: rangeSchema,
+  dataDir: z.string().min(1),
+  maxCalls: z.coerce.number().int().min(1),
+  mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const CONFIG_FLAGS = {
+  host: { type: 'string', env: 'SURGELINE_HOST', default: '127.0.0.1', help: 'address to bind SIP, RTP and HTTP' },
+  'sip-port': { type: 'string', env: 'SURGELINE_SIP_PORT', default: '5060', help: 'SIP port (UDP and TCP)' },
+  'http-port': { type: 'string', env: 'SURGELINE_HTTP_PORT', default: '8080', help: 'HTTP API and console port' },
+  'rtp-ports': { type: 'string', env: 'SURGELINE_RTP_PORTS', default: '20000-29999', help: 'RTP port range, low-high' },
+  'data-dir': { type: 'string', env: 'SURGELINE_DATA_DIR', default: './data', help: 'embedded store, prompts, recordings' },
+  'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
+  'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: by core count)' },
+  'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
+} as const;
+
+type FlagName = keyof typeof CONFIG_FLAGS;
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const options = Object.fromEntries(Object.keys(CONFIG_FLAGS).map((k) => [k, { type: 'string' as const }]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const pick = (flag: FlagName): string | undefined => {
+    const v = values[flag];
+    if (typeof v === 'string') return v;
+    return env[CONFIG_FLAGS[flag].env] ?? CONFIG_FLAGS[flag].default;
+  };
+  const parsed = configSchema.safeParse({
+    host: pick('host'),
+    sipPort: pick('sip-port'),
+    httpPort: pick('http-port'),
+    rtpPorts: pick('rtp-ports'),
+    dataDir: pick('data-dir'),
+    maxCalls: pick('max-calls'),
+    mediaWorkers: pick('media-workers'),
+    logLevel: pick('log-level'),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+export function configHelp(): string {
+  return Object.entries(CONFIG_FLAGS)
+    .map(([flag, f]) => `  --${flag.padEnd(14)} ${f.env.padEnd(24)} ${f.help}${f.default ? ` (default ${f.default})` : ''}`)
+    .join('\n');
+}
