@@ -97,8 +97,10 @@ for (let i = 0; i < 65536; i++) {
   ULAW_ENCODE[i] = ulawEncodeSlow(s);
   ALAW_ENCODE[i] = alawEncodeSlow(s);
 }
-// Transcoding through the linear domain: the A-law→µ-law→A-law path is then exact for
-// every code, which is what G.711's own conversion tables aim at.
+// Transcoding through the linear domain picks the target level nearest the source level.
+// NOTE: G.711 Tables 3/4 (as copied into Sun's g711.c) differ from this by one step for
+// about a fifth of the codes, and the copies in circulation disagree with each other;
+// neither route is transparent both ways, since each law has levels the other lacks.
 for (let c = 0; c < 256; c++) {
   ULAW_TO_ALAW[c] = ALAW_ENCODE[ULAW_DECODE[c]! & 0xffff]!;
   ALAW_TO_ULAW[c] = ULAW_ENCODE[ALAW_DECODE[c]! & 0xffff]!;
