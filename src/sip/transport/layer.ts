@@ -188,8 +188,13 @@ export class TransportLayer implements TransportSink {
       this.rejectMalformed(err, bytes, source);
       return;
     }
-    if (msg.kind === 'request') this.receiveRequest(msg, source);
-    else this.receiveResponse(msg, source);
+    try {
+      if (msg.kind === 'request') this.receiveRequest(msg, source);
+      else this.receiveResponse(msg, source);
+    } catch (err) {
+      // A throwing hook must not take the socket's event loop down with it.
+      this.log.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'sip: inbound handling failed');
+    }
   }
 
   /** TransportSink: bytes a transport could not frame. */
