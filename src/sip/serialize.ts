@@ -1,8 +1,8 @@
 /**
  * SIP message to bytes (RFC 3261 §7): start line, one `Name: value` line per Header in
- * order, the empty line, the body. Content-Length is always written and always equals the
- * body length (§18.3, §20.14): it replaces a given Content-Length where that one stood,
- * or ends the header section when there was none.
+ * order (`Name:` alone for an empty value), the empty line, the body. Content-Length is
+ * always written and always equals the body length (§18.3, §20.14): it replaces a given
+ * Content-Length where that one stood, or ends the header section when there was none.
  */
 import type { SipMessage } from './message.ts';
 
@@ -32,7 +32,8 @@ export function serializeHead(msg: SipMessage): string {
     if (h.value.indexOf('\n') >= 0 || h.value.indexOf('\r') >= 0 || h.name.indexOf(':') >= 0) {
       throw new Error(`header ${JSON.stringify(h.name)} holds a line break or colon`);
     }
-    head += h.name + ': ' + h.value + CRLF;
+    // An empty value is written `Name:` (as baresip sends `Supported:`), so it round-trips.
+    head += h.value.length > 0 ? h.name + ': ' + h.value + CRLF : h.name + ':' + CRLF;
   }
   if (!wroteLength) head += contentLength;
   return head + CRLF;

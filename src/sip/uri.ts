@@ -64,20 +64,31 @@ export function unescapeUriPart(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
+    // Decode each run of escapes on its own: UTF-8 where it is, Latin-1 where it is not.
     let out = '';
-    for (let i = 0; i < s.length; i++) {
-      const ch = s[i];
-      if (ch !== '%') {
-        out += ch;
+    let i = 0;
+    while (i < s.length) {
+      if (s.charCodeAt(i) !== 37) {
+        out += s[i++];
         continue;
       }
-      if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) fail('bad %-escape in URI');
-      out += String.fromCharCode(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
+      const bytes: number[] = [];
+      while (s.charCodeAt(i) === 37) {
+        if (!isHex(s.charCodeAt(i + 1)) || !isHex(s.charCodeAt(i + 2))) fail('bad %-escape in URI');
+        bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+        i += 3;
+      }
+      try {
+        out += STRICT_UTF8.decode(Uint8Array.from(bytes));
+      } catch {
+        out += String.fromCharCode(...bytes);
+      }
     }
     return out;
   }
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** %-encodes every character that `table` does not admit raw (always including '%'). */
 function escapeWith(table: Uint8Array, s: string): string {
