@@ -78,10 +78,6 @@ export function newBranch(): string {
   return MAGIC_COOKIE + randomUUID().replaceAll('-', '');
 }
 
-export function isFinal(status: number): boolean {
-  return status >= 200;
-}
-
 export const TERMINATED_COMPLETED: Termination = Object.freeze({ reason: 'completed' });
 export const TERMINATED_TIMEOUT: Termination = Object.freeze({ reason: 'timeout' });
 export const TERMINATED_CLOSED: Termination = Object.freeze({ reason: 'closed' });
