@@ -15,7 +15,7 @@ export interface Logger {
  * SIP URIs too ("sip:4008001111@host" → "sip:400***1111@host").
  */
 export function maskPhone(text: string): string {
-  return text.replace(/\+?\d{5,}/g, (digits) => {
+  return text.replace(/\+?\d{7,}/g, (digits) => {
     const plus = digits.startsWith('+') ? '+' : '';
     const d = plus ? digits.slice(1) : digits;
     if (d.length >= 8) return plus + d.slice(0, 3) + '*'.repeat(d.length - 7) + d.slice(-4);

@@ -1,0 +1,95 @@
+/**
+ * Wires one node: SIP user agent, media engine, prompts, registrar for agent phones,
+ * and the call handler. The only file that knows every layer.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Config } from './config.ts';
+import { realClock, type Clock } from './clock.ts';
+import type { Logger } from './log.ts';
+import { MediaEngine } from './media/engine.ts';
+import { espeakPromptTts } from './tts/espeak.ts';
+import type { Tts } from './tts/tts.ts';
+import { UserAgent } from './sip/ua/user-agent.ts';
+import { CallManager } from './call/call-manager.ts';
+import { runWelcomeIvr, WELCOME_PROMPTS } from './demo/welcome-ivr.ts';
+import { AgentPhones } from './agents/phones.ts';
+
+export interface App {
+  readonly ua: UserAgent;
+  readonly media: MediaEngine;
+  readonly calls: CallManager;
+  readonly phones: AgentPhones;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly tts?: Tts;
+  /** SIP password of the demo agents 1001–1004; random (and printed once) when not given. */
+  readonly demoPassword?: string;
+  /** Shown once at start (passwords generated for this run). */
+  readonly announce?: (line: string) => void;
+}
+
+export async function startApp(opts: AppOptions): Promise<App> {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? realClock();
+  await mkdir(config.dataDir, { recursive: true });
+  const tts = opts.tts ?? espeakPromptTts(config.dataDir, { onDiskError: (err) => logger.warn({ err: String(err) }, 'prompt cache unavailable') });
+
+  // Render the prompts before taking calls: a caller never waits for TTS.
+  const rendered = await Promise.all(
+    Object.entries(WELCOME_PROMPTS).map(async ([id, text]) => [id, await tts.render(text, { codec: 'PCMU' })] as const),
+  );
+
+  const media = await MediaEngine.start({
+    host: config.host,
+    portRange: config.rtpPorts,
+    ...(config.mediaWorkers !== undefined ? { workers: config.mediaWorkers } : {}),
+    logger,
+  });
+  for (const [id, data] of rendered) await media.loadPrompt(id, 'PCMU', data);
+
+  const demoPassword = opts.demoPassword ?? randomBytes(9).toString('base64url');
+  if (!opts.demoPassword) opts.announce?.(`demo agents 1001-1004 (SIP domain "demo"): password ${demoPassword}`);
+  const phones = new AgentPhones({
+    realm: 'demo',
+    clock,
+    logger,
+    agents: ['1001', '1002', '1003', '1004'].map((user) => ({ user, password: demoPassword })),
+  });
+
+  let ua: UserAgent;
+  try {
+    ua = await UserAgent.start({
+      listen: { host: config.host, port: config.sipPort },
+      clock,
+      logger,
+      maxCalls: config.maxCalls,
+      register: (request, source) => phones.register(request, source),
+    });
+  } catch (err) {
+    await media.close();
+    throw err;
+  }
+
+  const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host });
+  calls.onCall((call) => runWelcomeIvr(call, { log: logger }));
+
+  logger.info({ sip: `${config.host}:${config.sipPort}`, rtp: config.rtpPorts.join('-'), workers: media.workerCount }, 'surgeline listening');
+
+  return {
+    ua,
+    media,
+    calls,
+    phones,
+    async close() {
+      await ua.close();
+      phones.close();
+      await media.close();
+    },
+  };
+}
