@@ -217,6 +217,27 @@ export function parseStartLine(line: string): StartLine {
   return { kind: 'request', method, uri: trimWs(trimmed.slice(sp + 1, last)), version: version.toUpperCase() };
 }
 
+const noCr = (s: string): string => s.replace(/\r/g, ' ');
+
+/** Adds one logical header field, split if it is a list; returns the first error so far. */
+function pushField(headers: Header[], name: string, raw: string, error: string | undefined): string | undefined {
+  const v = trimWs(raw);
+  if (!LIST.has(name) || v.indexOf(',') < 0) {
+    headers.push({ name, value: v });
+    return error;
+  }
+  for (const element of splitList(v)) {
+    if (element.length === 0) {
+      // §7.3.1 lists are "1#element": a stray comma is an error where an element is an
+      // address or hop; elsewhere (Supported: a,,b) it is skipped.
+      if (NO_EMPTY_ELEMENTS.has(name)) error ??= `empty ${name} element`;
+      continue;
+    }
+    headers.push({ name, value: element });
+  }
+  return error;
+}
+
 /** The result of splitting a header section into logical header fields. */
 export interface HeaderSection {
   readonly headers: Header[];
@@ -234,41 +255,30 @@ export function parseHeaderSection(text: string, from = 0): HeaderSection {
   let error: string | undefined;
   let name: string | undefined;
   let value = '';
-  const flush = (): void => {
-    if (name === undefined) return;
-    const v = trimWs(value);
-    if (LIST.has(name) && v.indexOf(',') >= 0) {
-      for (const element of splitList(v)) {
-        if (element.length === 0) {
-          // §7.3.1 lists are "1#element": a stray comma is an error where an element is an
-          // address or hop; elsewhere (Supported: a,,b) it is skipped.
-          if (NO_EMPTY_ELEMENTS.has(name)) error ??= `empty ${name} element`;
-          continue;
-        }
-        headers.push({ name, value: element });
-      }
-    } else {
-      headers.push({ name, value: v });
-    }
-    name = undefined;
-  };
   let pos = from;
   const n = text.length;
+  let nextCr = text.indexOf('\r', from);
   while (pos < n) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = n;
     const lineEnd = end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end;
     const first = text.charCodeAt(pos);
+    // A CR anywhere but before LF is no line end and no data (RFC 3261 §7.3.1: fields end
+    // at CRLF); kept, it would smuggle a line break into whatever re-sends the value.
+    while (nextCr >= 0 && nextCr < pos) nextCr = text.indexOf('\r', nextCr + 1);
+    const strayCr = nextCr >= 0 && nextCr < lineEnd;
+    if (strayCr) error ??= 'stray CR in header';
     if (isWs(first)) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous field;
       // the fold is one SP.
       if (name === undefined) error ??= 'continuation line without a header';
       else {
-        const cont = trimWs(text.slice(pos, lineEnd));
+        const cont = trimWs(strayCr ? noCr(text.slice(pos, lineEnd)) : text.slice(pos, lineEnd));
         if (cont.length > 0) value = value.length > 0 ? trimWs(value) + ' ' + cont : cont;
       }
     } else if (lineEnd > pos) {
-      flush();
+      if (name !== undefined) error = pushField(headers, name, value, error);
+      name = undefined;
       const colon = text.indexOf(':', pos);
       if (colon < 0 || colon >= lineEnd) {
         error ??= 'malformed header line';
@@ -278,13 +288,14 @@ export function parseHeaderSection(text: string, from = 0): HeaderSection {
         if (!isToken(raw)) error ??= 'bad header name';
         else {
           name = canonicalHeaderName(raw);
-          value = text.slice(colon + 1, lineEnd);
+          // The message is rejected, but its partial must still be safe to answer from.
+          value = strayCr ? noCr(text.slice(colon + 1, lineEnd)) : text.slice(colon + 1, lineEnd);
         }
       }
     }
     pos = end + 1;
   }
-  flush();
+  if (name !== undefined) error = pushField(headers, name, value, error);
   return error === undefined ? { headers } : { headers, error };
 }
 
@@ -327,6 +338,7 @@ export function parseMessage(buf: Buffer): SipMessage {
   let lineEnd = text.indexOf('\n');
   if (lineEnd < 0) lineEnd = text.length;
   const startText = text.charCodeAt(lineEnd - 1) === CR ? text.slice(0, lineEnd - 1) : text.slice(0, lineEnd);
+  if (startText.indexOf('\r') >= 0) throw new SipParseError('stray CR in start line');
   const startLine = parseStartLine(startText);
   const section = parseHeaderSection(text, lineEnd + 1);
   const headers = section.headers;
@@ -408,19 +420,20 @@ export function parseMessage(buf: Buffer): SipMessage {
 
   const request: SipRequest = { kind: 'request', method: startLine.method, uri: startLine.uri, headers, body };
   const partial = via >= 0 ? request : undefined;
-  const reject = (reason: string, status = 400): never => {
-    throw new SipParseError(reason, partial === undefined ? { status } : { status, partial });
-  };
   // RFC 4475 §3.1.2.16 (badvers): a version we do not speak is a 505, not a 400.
-  if (startLine.version !== 'SIP/2.0') reject('SIP version not supported', 505);
-  if (section.error !== undefined) reject(section.error);
-  if (bodyError !== undefined) reject(bodyError);
-  if (dup !== undefined) reject(`duplicate ${dup}`);
+  if (startLine.version !== 'SIP/2.0') reject(partial, 'SIP version not supported', 505);
+  if (section.error !== undefined) reject(partial, section.error);
+  if (bodyError !== undefined) reject(partial, bodyError);
+  if (dup !== undefined) reject(partial, `duplicate ${dup}`);
   const problem = checkCommon(via, viaCount, to, from, callId, cseq, headers, startLine.method);
-  if (problem !== undefined) reject(problem);
+  if (problem !== undefined) reject(partial, problem);
   const uriProblem = checkRequestUri(startLine.uri);
-  if (uriProblem !== undefined) reject(uriProblem);
+  if (uriProblem !== undefined) reject(partial, uriProblem);
   return request;
+}
+
+function reject(partial: SipRequest | undefined, reason: string, status = 400): never {
+  throw new SipParseError(reason, partial === undefined ? { status } : { status, partial });
 }
 
 /** Validates the mandatory header fields (RFC 3261 §8.1.1, RFC 4475 §3.1.2, §3.3.1). */

@@ -81,7 +81,7 @@ export function unescapeUriPart(s: string): string {
       try {
         out += STRICT_UTF8.decode(Uint8Array.from(bytes));
       } catch {
-        out += String.fromCharCode(...bytes);
+        for (const b of bytes) out += String.fromCharCode(b);
       }
     }
     return out;

@@ -128,6 +128,13 @@ describe('header fields', () => {
     assert.equal(getHeader(m, 'X-Bom'), '\ufeffvalue\u00a0');
   });
 
+  test('a CR that does not end a line is an error (it would become a line break when re-sent)', () => {
+    rejects(msg(['Subject: a\rVia: SIP/2.0/UDP evil']), /stray CR/, true);
+    const lines = [...BASE];
+    lines[0] = 'OPTIONS sip:bob@example.com\r SIP/2.0';
+    rejects(msg([], '', lines), /stray CR/, false);
+  });
+
   test('UTF-8 values are decoded', () => {
     const m = req(msg(['Subject: 您好, Grüße']));
     assert.equal(getHeader(m, 'Subject'), '您好, Grüße');
