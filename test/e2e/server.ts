@@ -1,0 +1,120 @@
+/**
+ * Test helper: runs `surgeline serve` as a child process on given ports, the way a user
+ * runs it, and collects its JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface LogLine {
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface RunningServer {
+  readonly child: ChildProcess;
+  readonly sipPort: number;
+  readonly logs: LogLine[];
+  readonly stderr: string[];
+  waitFor(pred: (l: LogLine) => boolean, ms?: number): Promise<LogLine>;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string> }): Promise<RunningServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SURGELINE_SIP_PORT: String(opts.sipPort),
+      SURGELINE_RTP_PORTS: opts.rtpPorts,
+      SURGELINE_DATA_DIR: dataDir,
+      SURGELINE_HTTP_PORT: String(opts.sipPort + 3000),
+      SURGELINE_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8');
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line) as LogLine);
+      } catch {
+        stderr.push(line);
+      }
+    }
+    for (const w of waiters) w();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const waitFor = (pred: (l: LogLine) => boolean, ms = 20_000): Promise<LogLine> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const hit = logs.find(pred);
+        if (hit) {
+          waiters.delete(onData);
+          clearTimeout(timer);
+          resolve(hit);
+          return true;
+        }
+        return false;
+      };
+      const onData = (): void => void check();
+      const timer = setTimeout(() => {
+        waiters.delete(onData);
+        reject(new Error(`timed out waiting for a log line; stderr: ${stderr.join('').slice(-2000)}`));
+      }, ms);
+      waiters.add(onData);
+      check();
+    });
+
+  const server: RunningServer = {
+    child,
+    sipPort: opts.sipPort,
+    logs,
+    stderr,
+    waitFor,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitFor((l) => l.msg === 'surgeline listening', 60_000);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** Runs a command to completion; resolves with its exit code and output. */
+export function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+  });
+}

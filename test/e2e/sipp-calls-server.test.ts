@@ -1,0 +1,45 @@
+/**
+ * SIPp (Debian's sip-tester) calls `surgeline serve` with its uac_pcap scenario: real
+ * INVITE/ACK/BYE, Debian's g711a.pcap speech and dtmf_2833_*.pcap key presses. The server
+ * must complete the call and log the digits 1 * 2 # with SIPp's Call-ID.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, startServer, type RunningServer } from './server.ts';
+
+const SCENARIO = path.resolve(import.meta.dirname, '../fixtures/sipp/uac_pcap_dtmf.xml');
+let server: RunningServer;
+
+before(async () => {
+  server = await startServer({ sipPort: 25060, rtpPorts: '25100-25199' });
+});
+after(async () => {
+  await server?.stop();
+});
+
+for (const [transport, flag, sippPort, mediaPort] of [
+  ['UDP', 'u1', 25070, 25300],
+  ['TCP', 't1', 25071, 25310],
+] as const) {
+  test(`SIPp uac_pcap over ${transport}: 0 failed calls, digits 1 * 2 # heard once each`, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sipp-'));
+    const res = await run(
+      'sipp',
+      ['-sf', SCENARIO, '-s', '4008001111', `127.0.0.1:${server.sipPort}`, '-t', flag, '-m', '1', '-p', String(sippPort), '-mp', String(mediaPort), '-i', '127.0.0.1', '-trace_stat', '-trace_msg', '-nostdin', '-timeout', '40s'],
+      { cwd: dir, timeoutMs: 45_000 },
+    );
+    const msgFile = readdirSync(dir).find((f) => f.endsWith('_messages.log'));
+    const trace = msgFile ? readFileSync(path.join(dir, msgFile), 'utf8') : '';
+    assert.equal(res.code, 0, `sipp exit ${res.code}\n${res.stderr}\n${trace.slice(-3000)}`);
+    const callId = /Call-ID: (\S+)/.exec(trace)?.[1];
+    assert.ok(callId, 'SIPp trace has the Call-ID');
+    await server.waitFor((l) => l.msg === 'call ended' && l.callId === callId);
+    const digits = server.logs.filter((l) => l.msg === 'digit' && l.callId === callId).map((l) => l.digit);
+    assert.deepEqual(digits, ['1', '*', '2', '#']);
+    const ended = server.logs.find((l) => l.msg === 'call ended' && l.callId === callId);
+    assert.equal(ended?.reason, 'remote-bye');
+  });
+}
