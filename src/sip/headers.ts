@@ -211,9 +211,11 @@ export function parseNameAddr(value: string): NameAddr {
       return { uri, params };
     }
     // display-name = *(token LWS): RFC 4475 §3.1.2.15 (baddn) has a comma here.
+    // NOTE: non-ASCII is let through unquoted (phones send "José <sip:...>"); it cannot
+    // be mistaken for a separator.
     for (let k = 0; k < i; k++) {
       const c = v.charCodeAt(k);
-      if (!isTokenChar(c) && !isWs(c)) fail('bad display name');
+      if (!isTokenChar(c) && !isWs(c) && c < 128) fail('bad display name');
     }
     const dn = trimWs(v.slice(0, i));
     if (dn.length > 0) displayName = dn;

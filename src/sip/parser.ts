@@ -184,7 +184,7 @@ const CR = 0x0d;
 const LF = 0x0a;
 const EMPTY = Buffer.alloc(0);
 
-type StartLine =
+export type StartLine =
   | { readonly kind: 'request'; readonly method: string; readonly uri: string; readonly version: string }
   | { readonly kind: 'response'; readonly status: number; readonly reason: string };
 

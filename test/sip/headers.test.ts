@@ -72,6 +72,7 @@ describe('parseNameAddr / formatNameAddr (RFC 3261 §20.10, §25.1)', () => {
 
   test('token display name, no display name, addr-spec', () => {
     assert.equal(parseNameAddr('Alice Smith <sip:a@b.com>').displayName, 'Alice Smith');
+    assert.equal(parseNameAddr('José Núñez <sip:a@b.com>').displayName, 'José Núñez');
     assert.equal(parseNameAddr('<sip:a@b.com>').displayName, undefined);
     assert.equal(parseNameAddr('"" <sip:a@b.com>').displayName, '');
     const spec = parseNameAddr('sip:a@b.com;tag=1');
