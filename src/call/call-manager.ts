@@ -171,6 +171,11 @@ function configOf(n: NegotiatedAudio) {
     ...(n.telephoneEventPt !== undefined ? { telephoneEventPt: n.telephoneEventPt } : {}),
     direction: n.direction,
     ...(n.remoteRtcp ? { rtcp: n.remoteRtcp } : {}),
+    // Symmetric RTP (RFC 4961), comedia style: phones and carriers behind NAT advertise an
+    // address their packets do not come from, so send to where the first valid RTP (with a
+    // negotiated payload type) comes from. The leg latches once; later foreign sources
+    // are dropped and counted, so a flood cannot hijack the call.
+    latching: 'any' as const,
   };
 }
 
