@@ -57,6 +57,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
   if (!opts.demoPassword) opts.announce?.(`demo agents 1001-1004 (SIP domain "demo"): password ${demoPassword}`);
   const phones = new AgentPhones({
     realm: 'demo',
+    algorithms: config.digestAlgorithms,
     clock,
     logger,
     agents: ['1001', '1002', '1003', '1004'].map((user) => ({ user, password: demoPassword })),

@@ -12,6 +12,8 @@ export interface Config {
   readonly maxCalls: number;
   readonly mediaWorkers?: number | undefined;
   readonly logLevel: string;
+  /** Digest algorithms offered to phones, in order (RFC 8760 §2.4: the UAC takes the first it supports). */
+  readonly digestAlgorithms: readonly ('MD5' | 'SHA-256')[];
 }
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -37,6 +39,10 @@ const configSchema = z.object({
   maxCalls: z.coerce.number().int().min(1),
   mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  digestAlgorithms: z
+    .string()
+    .transform((s) => s.split(',').map((a) => a.trim().toUpperCase()))
+    .pipe(z.array(z.enum(['MD5', 'SHA-256'])).min(1)),
 });
 
 export class ConfigError extends Error {
@@ -52,6 +58,7 @@ export const CONFIG_FLAGS = {
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
   'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: by core count)' },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
+  'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5,SHA-256', help: 'digest algorithms offered to phones, in order' },
 } as const;
 
 type FlagName = keyof typeof CONFIG_FLAGS;
@@ -78,6 +85,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     maxCalls: pick('max-calls'),
     mediaWorkers: pick('media-workers'),
     logLevel: pick('log-level'),
+    digestAlgorithms: pick('sip-digest'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

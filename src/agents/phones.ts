@@ -17,6 +17,12 @@ export interface AgentPhonesOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly agents: readonly { readonly user: string; readonly password: string }[];
+  /**
+   * Challenges offered, in order. MD5 first by default: RFC 8760 §2.4 lets the UAS order
+   * them, and many deployed phones (and SIPp 3.6.1) read only the first challenge and know
+   * only MD5, so SHA-256 first would lock them out. Set ['SHA-256', 'MD5'] where all phones can.
+   */
+  readonly algorithms?: readonly ('MD5' | 'SHA-256')[];
   /** Shared nonce secret (several nodes must share it); random per process by default. */
   readonly secret?: Buffer;
 }
@@ -35,6 +41,7 @@ export class AgentPhones {
       realm: opts.realm,
       secret: opts.secret ?? randomBytes(32),
       clock: opts.clock,
+      algorithms: opts.algorithms ?? ['MD5', 'SHA-256'],
       lookup: async (user, realm) => (realm === opts.realm ? this.credentials.get(user) : undefined),
     });
     this.registrar = new Registrar({
