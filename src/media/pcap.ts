@@ -4,10 +4,14 @@
  * classic pcap files of Ethernet+IPv4+UDP frames (e.g. a PCMU pcap for SIPp, which ships
  * only a PCMA one).
  *
+ * rtpPcapFromG711 turns 8 kHz G.711 bytes into such a file of RTP packets, 20 ms each.
+ *
  * Formats: pcap (https://www.tcpdump.org/manpages/pcap-savefile.5.html, both byte
  * orders, µs and ns magic) and pcapng (draft-ietf-opsawg-pcapng: SHB, IDB with
  * if_tsresol, EPB, SPB; other blocks skipped).
  */
+
+import { writeRtpHeader } from './rtp/packet.ts';
 
 export class PcapError extends Error {
   override readonly name = 'PcapError';
@@ -315,4 +319,52 @@ export function writePcap(packets: ReadonlyArray<{ ts: number; data: Buffer }>, 
     parts.push(rec, p.data);
   }
   return Buffer.concat(parts);
+}
+
+export interface RtpPcapOptions {
+  /** 0 for PCMU, 8 for PCMA. */
+  payloadType: number;
+  ssrc?: number;
+  firstSeq?: number;
+  firstTimestamp?: number;
+  /** Samples (= bytes) per packet, default 160 (20 ms). */
+  samplesPerPacket?: number;
+  srcAddr?: string;
+  dstAddr?: string;
+  srcPort?: number;
+  dstPort?: number;
+  /** Capture time of the first packet, seconds since the epoch. */
+  startTime?: number;
+}
+
+/**
+ * An Ethernet pcap of RTP packets carrying g711 (8 kHz, one byte per sample), paced
+ * samplesPerPacket / 8000 s apart, marker bit on the first. A trailing partial packet is
+ * padded with the payload's last byte value (silence for prompts ending in silence).
+ */
+export function rtpPcapFromG711(g711: Buffer, opts: RtpPcapOptions): Buffer {
+  const spp = opts.samplesPerPacket ?? 160;
+  const ssrc = opts.ssrc ?? 0x5e7f1ee7;
+  let seq = opts.firstSeq ?? 1;
+  let ts = opts.firstTimestamp ?? 0;
+  const t0 = opts.startTime ?? 1_700_000_000;
+  const packets: Array<{ ts: number; data: Buffer }> = [];
+  for (let off = 0, i = 0; off < g711.length; off += spp, i++) {
+    const payload = Buffer.alloc(12 + spp, g711[g711.length - 1] ?? 0);
+    writeRtpHeader(payload, 0, i === 0, opts.payloadType, seq, ts, ssrc);
+    g711.copy(payload, 12, off, Math.min(g711.length, off + spp));
+    packets.push({
+      ts: t0 + (i * spp) / 8000,
+      data: ethernetIpv4UdpFrame({
+        srcAddr: opts.srcAddr ?? '127.0.0.1',
+        dstAddr: opts.dstAddr ?? '127.0.0.1',
+        srcPort: opts.srcPort ?? 6000,
+        dstPort: opts.dstPort ?? 6002,
+        payload,
+      }),
+    });
+    seq = (seq + 1) & 0xffff;
+    ts = (ts + spp) >>> 0;
+  }
+  return writePcap(packets);
 }

@@ -4,12 +4,14 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { parseRtp } from '../../src/media/rtp/packet.ts';
 import {
   readPcap,
   readUdpFromPcap,
   extractUdp,
   writePcap,
   ethernetIpv4UdpFrame,
+  rtpPcapFromG711,
   PcapError,
   LINKTYPE_ETHERNET,
   LINKTYPE_LINUX_SLL,
@@ -152,6 +154,38 @@ describe('writing captures', () => {
       ).toString();
       // ip.checksum.status 1 = good
       assert.deepEqual(out.trim().split('\n'), ['0\t1', '1\t1', '2\t1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('rtpPcapFromG711 (a PCMU pcap for SIPp play_pcap_audio)', () => {
+  test('packets of 160 bytes, 20 ms apart, consecutive seq/ts, marker first, tail padded', () => {
+    const g711 = Buffer.alloc(160 * 3 + 40);
+    for (let i = 0; i < g711.length; i++) g711[i] = i & 0xff;
+    const file = rtpPcapFromG711(g711, { payloadType: 0, ssrc: 0x11223344, firstSeq: 65535, firstTimestamp: 0xffffff60, dstPort: 7002 });
+    const ds = readUdpFromPcap(file);
+    assert.equal(ds.length, 4);
+    const rtp = ds.map((d) => parseRtp(d.payload));
+    assert.deepEqual(rtp.map((p) => p.sequenceNumber), [65535, 0, 1, 2]);
+    assert.deepEqual(rtp.map((p) => p.timestamp), [0xffffff60, 0, 160, 320]);
+    assert.deepEqual(rtp.map((p) => p.marker), [true, false, false, false]);
+    assert.ok(rtp.every((p) => p.payloadType === 0 && p.ssrc === 0x11223344 && p.payload.length === 160));
+    assert.deepEqual(Buffer.concat(rtp.map((p) => p.payload)).subarray(0, g711.length), g711);
+    assert.ok(rtp[3]!.payload.subarray(40).every((b) => b === g711.at(-1)));
+    assert.deepEqual(ds.map((d) => Math.round((d.ts - ds[0]!.ts) * 1000)), [0, 20, 40, 60]);
+    assert.ok(ds.every((d) => d.dstPort === 7002));
+  });
+  test('tshark decodes it as PCMU RTP', { skip: !hasTshark && 'tshark missing' }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pcap-rtp-'));
+    try {
+      const f = join(dir, 'pcmu.pcap');
+      writeFileSync(f, rtpPcapFromG711(Buffer.alloc(800, 0xff), { payloadType: 0 }));
+      const out = execFileSync('tshark', ['-r', f, '-d', 'udp.port==6002,rtp', '-T', 'fields', '-e', 'rtp.p_type', '-e', 'rtp.seq'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
+      assert.deepEqual(out.trim().split('\n'), ['0\t1', '0\t2', '0\t3', '0\t4', '0\t5']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
