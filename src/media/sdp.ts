@@ -345,6 +345,11 @@ export interface LocalAudio {
   direction?: Direction;
   /** Packetisation time we send, default 20 ms. */
   ptime?: number;
+  /**
+   * Our previous SDP in this dialog, for re-INVITEs: RFC 3264 §8 requires the same o=
+   * line with the version incremented by one. Overrides sessionId/sessionVersion.
+   */
+  previous?: SessionDescription;
 }
 
 export interface NegotiatedAudio {
@@ -521,14 +526,17 @@ function audioMedia(local: LocalAudio, codecs: Array<{ name: AudioCodecName; pt:
 }
 
 function session(local: LocalAudio, media: MediaDescription[]): SessionDescription {
-  const sessionId = local.sessionId ?? randomSessionId();
   const at = addrType(local.address);
+  const prev = local.previous?.origin;
+  const sessionId = prev?.sessionId ?? local.sessionId ?? randomSessionId();
+  // o= numbers may exceed 2^53 (NTP-based), hence BigInt for the increment.
+  const sessionVersion = prev ? (BigInt(prev.sessionVersion) + 1n).toString() : String(local.sessionVersion ?? sessionId);
   return {
     version: 0,
     origin: {
-      username: 'surgeline',
+      username: prev?.username ?? 'surgeline',
       sessionId,
-      sessionVersion: String(local.sessionVersion ?? sessionId),
+      sessionVersion,
       netType: 'IN',
       addrType: at,
       address: local.address,

@@ -240,6 +240,13 @@ describe('answerOffer (RFC 3264 §6)', () => {
     const sd = parseSdp(fixture('sipp-uac-pcap-offer.sdp').replace('c=IN IP4 127.0.0.1\r\n', ''));
     assert.throws(() => answerOffer(sd, LOCAL), (e: unknown) => e instanceof SdpError && e.code === 'invalid');
   });
+  test('re-INVITE: the answer keeps our o= session id and increments its version (RFC 3264 §8)', () => {
+    const first = answerOffer(parseSdp(fixture('sipp-uac-pcap-offer.sdp')), LOCAL).answer;
+    const hold = answerOffer(parseSdp(fixture('hold-sendonly-offer.sdp')), { ...LOCAL, sessionId: 'ignored', previous: first });
+    assert.deepEqual(hold.answer.origin, { ...first.origin, sessionVersion: '2' });
+    const big = { ...first, origin: { ...first.origin, sessionVersion: '9007199254740993' } };
+    assert.equal(answerOffer(parseSdp(fixture('sipp-uac-pcap-offer.sdp')), { ...LOCAL, previous: big }).answer.origin.sessionVersion, '9007199254740994');
+  });
   test('does not mutate the offer; IPv6 local address', () => {
     const offer = parseSdp(fixture('linphone-like-offer.sdp'));
     const before = structuredClone(offer);
