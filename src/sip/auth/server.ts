@@ -55,7 +55,13 @@ export interface DigestAuthenticatorOptions {
   readonly secret: Buffer | string;
   readonly lookup: CredentialLookup;
   readonly clock: Clock;
-  /** Offered in this order. Default ['SHA-256', 'MD5'] (RFC 8760 §2.4: SHA-256 first). */
+  /**
+   * Offered in this order. Default ['SHA-256', 'MD5'] (RFC 8760 §2.4: SHA-256 first).
+   * NOTE: RFC 8760 §2.4 says a UAC ignores challenges it cannot answer, but some do not:
+   * baresip 1.0.0 (libre 1.1.0) fails registration with "Function not implemented" when
+   * any SHA-256 challenge is present, whatever the order, and SIPp 3.6.1 answers only the
+   * first challenge ("authentication must use MD5"). Offer ['MD5'] to such UAs.
+   */
   readonly algorithms?: readonly DigestAlgorithm[];
   /** How long a nonce stays usable. Default 300 000 ms. */
   readonly nonceLifetimeMs?: number;
@@ -65,7 +71,11 @@ export interface DigestAuthenticatorOptions {
   readonly allowNoQop?: boolean;
   /** Nonces whose nonce-count is remembered. Default 50 000. */
   readonly maxTrackedNonces?: number;
-  /** Failures per (user name, source host) before 403. Default 10; 0 disables. */
+  /**
+   * Failures per (user name, source host) before 403. Default 10; 0 disables. Besides
+   * scanners, this is what stops a misconfigured phone: baresip 1.0.0 with a wrong
+   * password answers every fresh 401 again, forever; the 403 ends that loop.
+   */
   readonly maxFailures?: number;
   /** Window for `maxFailures`, and how long the 403 lasts. Default 300 000 ms. */
   readonly failureWindowMs?: number;
