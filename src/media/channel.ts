@@ -139,6 +139,13 @@ interface Pending {
   timer: TimerHandle | undefined;
 }
 
+export interface RequestOptions {
+  /** ArrayBuffers or ports to move rather than copy. */
+  transfer?: readonly TransferListItem[];
+  /** Overrides the channel's timeout for this request (0: wait as long as the worker lives). */
+  timeoutMs?: number;
+}
+
 export interface ChannelOptions {
   /** For error messages, e.g. "media worker 0". */
   name?: string;
@@ -192,24 +199,25 @@ export class Channel<P extends ProtocolSpec> {
   request<M extends RequestName<P>>(
     method: M,
     data: RequestIn<P, M>,
-    transfer?: readonly TransferListItem[],
+    options: RequestOptions = {},
   ): Promise<ResponseOut<P, M>> {
     if (this.dead) return Promise.reject(this.dead);
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const id = this.nextId;
     this.nextId = id >= 0x7fffffff ? 1 : id + 1;
     return new Promise<ResponseOut<P, M>>((resolve, reject) => {
       const entry: Pending = { method, resolve: resolve as (v: unknown) => void, reject, timer: undefined };
-      if (this.timeoutMs > 0) {
+      if (timeoutMs > 0) {
         entry.timer = this.clock.setTimeout(() => {
           if (this.pending.delete(id)) {
-            reject(new MediaRequestTimeoutError(`${this.name}: no response to ${method} within ${this.timeoutMs} ms`));
+            reject(new MediaRequestTimeoutError(`${this.name}: no response to ${method} within ${timeoutMs} ms`));
           }
-        }, this.timeoutMs);
+        }, timeoutMs);
       }
       this.pending.set(id, entry);
       const msg: WireRequest = { t: 'req', id, method, data };
       try {
-        this.endpoint.postMessage(msg, transfer);
+        this.endpoint.postMessage(msg, options.transfer);
       } catch (err) {
         this.settle(id);
         reject(err instanceof Error ? err : new Error(String(err)));
