@@ -58,7 +58,7 @@ export const CONFIG_FLAGS = {
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
   'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: by core count)' },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
-  'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5,SHA-256', help: 'digest algorithms offered to phones, in order' },
+  'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
 } as const;
 
 type FlagName = keyof typeof CONFIG_FLAGS;

@@ -18,9 +18,10 @@ export interface AgentPhonesOptions {
   readonly logger: Logger;
   readonly agents: readonly { readonly user: string; readonly password: string }[];
   /**
-   * Challenges offered, in order. MD5 first by default: RFC 8760 §2.4 lets the UAS order
-   * them, and many deployed phones (and SIPp 3.6.1) read only the first challenge and know
-   * only MD5, so SHA-256 first would lock them out. Set ['SHA-256', 'MD5'] where all phones can.
+   * Challenges offered, in order (RFC 8760 §2.4). MD5 alone by default: deployed phones
+   * break on SHA-256 challenges — SIPp 3.6.1 answers only the first challenge and knows
+   * only MD5; baresip 1.0 (libre 1.1) fails to register whenever any SHA-256 challenge is
+   * present, even after an MD5 one. Offer ['SHA-256', 'MD5'] where every phone copes.
    */
   readonly algorithms?: readonly ('MD5' | 'SHA-256')[];
   /** Shared nonce secret (several nodes must share it); random per process by default. */
@@ -41,7 +42,7 @@ export class AgentPhones {
       realm: opts.realm,
       secret: opts.secret ?? randomBytes(32),
       clock: opts.clock,
-      algorithms: opts.algorithms ?? ['MD5', 'SHA-256'],
+      algorithms: opts.algorithms ?? ['MD5'],
       lookup: async (user, realm) => (realm === opts.realm ? this.credentials.get(user) : undefined),
     });
     this.registrar = new Registrar({

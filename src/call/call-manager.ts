@@ -138,6 +138,8 @@ export class CallManager {
           port: portOf(session.localSdp),
           codecs: [call.audio.codec.name],
           telephoneEvent: call.audio.telephoneEventPt !== undefined,
+          // RFC 3264 §8: same o= session id, version one higher.
+          previous: parseSdp(session.localSdp.toString('utf8')),
         });
         await this.opts.media.configure(call.legId, configOf(negotiated));
         call.audio = negotiated;

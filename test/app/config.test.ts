@@ -10,7 +10,7 @@ test('defaults: SIP 5060, HTTP 8080, RTP 20000-29999, ./data', () => {
   assert.equal(c.httpPort, 8080);
   assert.deepEqual(c.rtpPorts, [20000, 29999]);
   assert.equal(c.dataDir, path.resolve('data'));
-  assert.deepEqual(c.digestAlgorithms, ['MD5', 'SHA-256']);
+  assert.deepEqual(c.digestAlgorithms, ['MD5']);
 });
 
 test('environment overrides defaults, flags override environment', () => {

@@ -15,7 +15,7 @@ let server: RunningServer;
 let dir: string;
 
 before(async () => {
-  server = await startServer({ sipPort: 25660, rtpPorts: '25700-25799' });
+  server = await startServer({ sipPort: 25660, rtpPorts: '25700-25799', env: { SURGELINE_DEMO_PASSWORD: 'agent-secret' } });
   dir = mkdtempSync(path.join(tmpdir(), 'baresip-'));
   await run('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', path.join(dir, 'tone.wav'), 'synth', '30', 'sine', '440', 'vol', '0.3']);
   writeFileSync(
@@ -37,7 +37,39 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  writeFileSync(path.join(dir, 'accounts'), '<sip:tester@127.0.0.1>;regint=0;audio_codecs=PCMU/8000/1;dtmfmode=rtpevent\n');
+});
+
+function baresip(accounts: string) {
+  writeFileSync(path.join(dir, 'accounts'), `${accounts}\n`);
+  const child = spawn('baresip', ['-f', dir, '-t', '25'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return {
+    say: (line: string) => child.stdin.write(`${line}\n`),
+    output: () => out,
+    async quit() {
+      child.stdin.write('/quit\n');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      await closed;
+    },
+  };
+}
+
+test('baresip registers as agent 1001 with digest auth (online), and unregisters on quit (offline)', async () => {
+  const phone = baresip(`<sip:1001@127.0.0.1:${server.sipPort}>;auth_pass=agent-secret;regint=60;audio_codecs=PCMU/8000/1`);
+  try {
+    const online = await server.waitFor((l) => l.msg === 'agent phone registered: agent online' && l.agent === '1001@127.0.0.1', 10_000);
+    assert.equal(online.agent, '1001@127.0.0.1');
+    await phone.quit();
+    const offline = await server.waitFor((l) => l.msg === 'agent phone gone: agent offline' && l.agent === '1001@127.0.0.1', 10_000);
+    assert.equal(offline.cause, 'unregistered');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\nbaresip said:\n${phone.output().slice(-3000)}`);
+  } finally {
+    await phone.quit();
+  }
 });
 
 after(async () => {
@@ -46,33 +78,26 @@ after(async () => {
 });
 
 test('baresip calls 4008001111, presses 1 then #, hangs up', async () => {
-  const child = spawn('baresip', ['-f', dir, '-t', '25'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const say = (line: string) => child.stdin.write(`${line}\n`);
+  const phone = baresip('<sip:tester@127.0.0.1>;regint=0;audio_codecs=PCMU/8000/1;dtmfmode=rtpevent');
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   try {
     await sleep(1500);
-    say(`/dial sip:4008001111@127.0.0.1:${server.sipPort}`);
+    phone.say(`/dial sip:4008001111@127.0.0.1:${server.sipPort}`);
     const answered = await server.waitFor((l) => l.msg === 'call answered', 10_000);
     await sleep(1500);
-    say('/sndcode 1');
+    phone.say('/sndcode 1');
     await server.waitFor((l) => l.msg === 'digit' && l.callId === answered.callId, 10_000);
     await sleep(500);
-    say('/sndcode #');
+    phone.say('/sndcode #');
     await server.waitFor((l) => l.msg === 'digit' && l.digit === '#' && l.callId === answered.callId, 10_000);
-    say('/hangup');
+    phone.say('/hangup');
     const ended = await server.waitFor((l) => l.msg === 'call ended' && l.callId === answered.callId, 10_000);
     assert.equal(ended.reason, 'remote-bye');
     const digits = server.logs.filter((l) => l.msg === 'digit' && l.callId === answered.callId).map((l) => l.digit);
     assert.deepEqual(digits, ['1', '#']);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nbaresip said:\n${out.slice(-3000)}`);
+    throw new Error(`${(err as Error).message}\nbaresip said:\n${phone.output().slice(-3000)}`);
   } finally {
-    say('/quit');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    await closed;
+    await phone.quit();
   }
 });

@@ -49,7 +49,7 @@ Content-Length: 0
 `) as SipRequest;
   assert.equal(requestDialogKey(peerBye), keyOf(d));
   const ok = acceptInDialogRequest(d, peerBye);
-  assert.ok(ok.ok && ok.dialog.remoteSeq === 102);
+  assert.ok(ok.ok && ok.dialog.remoteSeq === 102, 'BYE accepted and remote CSeq advanced');
   // §12.2.2: an older CSeq is out of order.
   const stale = acceptInDialogRequest(ok.ok ? ok.dialog : d, peerBye);
   assert.deepEqual(stale, { ok: false, status: 500, reason: 'CSeq out of order' });

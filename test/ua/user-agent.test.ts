@@ -139,7 +139,7 @@ test('above the call limit a new INVITE gets 503 with Retry-After', async () => 
   const second = await caller
     .invite({ uri: `sip:2@127.0.0.1:${port(callee)}`, from: 'sip:x@127.0.0.1', sdp: OFFER })
     .then(() => undefined, (e: unknown) => e);
-  assert.ok(second instanceof InviteFailedError);
+  assert.ok(second instanceof InviteFailedError, 'the second INVITE fails');
   assert.equal(second.status, 503);
   assert.equal(getHeader(second.response!, 'Retry-After'), '7');
   assert.equal(callee.stats.rejectedOverload, 1);
