@@ -46,7 +46,7 @@ export interface MediaEngineOptions {
   host: string;
   /** Inclusive RTP port range, e.g. [20000, 29999] or "20000-29999". */
   portRange: readonly [number, number] | string;
-  /** Media worker threads (default: one per core beyond the first, at least one). */
+  /** Media worker threads (default: one per core). */
   workers?: number;
   /** For request timeouts (default: the real clock). The workers always use the real clock. */
   clock?: Clock;
@@ -56,6 +56,18 @@ export interface MediaEngineOptions {
   playout?: PlayoutSettings;
   /** Reject a worker request that gets no answer within this time (default 15 s). */
   requestTimeoutMs?: number;
+  /**
+   * Connect each leg's RTP socket to its far end once latched (default CONNECT_DEFAULT):
+   * cheaper sends, and the kernel drops other sources' packets before they cost anything
+   * — but those are then no longer counted in foreignPackets.
+   */
+  connectLatched?: boolean;
+  /**
+   * Nice value for the media worker threads (e.g. -10), so the 20 ms clock wins the CPU
+   * from batch work on a busy host. Linux applies it per thread; values below 0 need
+   * root or CAP_SYS_NICE (a refusal is logged, not fatal). Default: leave it alone.
+   */
+  workerNiceness?: number;
   /** Start a replacement when a worker dies (default true). */
   respawn?: boolean;
   logger?: Logger;
@@ -150,6 +162,7 @@ interface PendingPlay {
 }
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
+const CONNECT_DEFAULT = false;
 
 export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   private readonly workers: WorkerSlot[] = [];
@@ -174,7 +187,9 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   static async start(opts: MediaEngineOptions): Promise<MediaEngine> {
     if (isIP(opts.host) === 0) throw new MediaError('BAD_HOST', `host must be an IP literal, got ${opts.host}`);
     const engine = new MediaEngine(opts);
-    const n = opts.workers ?? Math.max(1, availableParallelism() - 1);
+    // One worker per core: a packet's cost is mostly the kernel's send path, so spreading
+    // legs over every core is what reaches high leg counts (bench/media-playout.ts).
+    const n = opts.workers ?? Math.max(1, availableParallelism());
     try {
       await Promise.all(Array.from({ length: n }, (_, i) => engine.spawn(i)));
     } catch (err) {
@@ -428,13 +443,16 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     // Errors are also seen by the channel, which fails its pending requests.
     worker.on('error', (err) => this.opts.logger?.error({ worker: index, err: err.message }, 'media worker crashed'));
 
-    await channel.request('init', {
+    const init = await channel.request('init', {
       workerIndex: index,
       host: this.opts.host,
       cname: this.cname,
       playout: this.opts.playout ?? {},
       rtpTimeoutMs: this.opts.rtpTimeoutMs ?? 0,
+      connectLatched: this.opts.connectLatched ?? CONNECT_DEFAULT,
+      ...(this.opts.workerNiceness !== undefined ? { niceness: this.opts.workerNiceness } : {}),
     });
+    if (init.nicenessError) this.opts.logger?.warn({ worker: index, err: init.nicenessError }, 'media worker priority not set');
     await Promise.all([...this.prompts].map(([id, p]) => channel.request('loadPrompt', { id, codec: p.codec, data: p.data })));
   }
 

@@ -31,6 +31,13 @@ export interface PlayoutOptions {
   earlyMs?: number;
   /** Busy-wait when the next slot is due within this many ms (0: never spin). */
   spinMs?: number;
+  /**
+   * Runs a callback as soon as the event loop has polled I/O once (setImmediate in a
+   * worker). When the loop is behind it runs one period's worth of slot-ticks, then yields
+   * through this, so inbound packets and control requests are never starved. Default:
+   * the clock's setTimeout(fn, 0).
+   */
+  defer?: (fn: () => void) => void;
 }
 
 /** Called for each due slot-tick: legs in `slot` send their packet for `period`. */
@@ -65,7 +72,9 @@ export class PlayoutLoop {
   private readonly maxCatchUpMs: number;
   private readonly earlyMs: number;
   private readonly spinMs: number;
+  private readonly defer: (fn: () => void) => void;
   private t0 = 0;
+  private gen = 0;
   private k = 0;
   private timer: TimerHandle | undefined;
   private running = false;
@@ -84,6 +93,7 @@ export class PlayoutLoop {
     this.maxCatchUpMs = (options.maxCatchUpPeriods ?? 3) * this.periodMs;
     this.earlyMs = options.earlyMs ?? 0.5;
     this.spinMs = options.spinMs ?? 0;
+    this.defer = options.defer ?? ((fn) => void clock.setTimeout(fn, 0));
   }
 
   get isRunning(): boolean {
@@ -93,6 +103,7 @@ export class PlayoutLoop {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.gen++;
     this.t0 = this.clock.now();
     this.k = 0;
     this.wake();
@@ -136,12 +147,20 @@ export class PlayoutLoop {
     return this.latenessMax;
   }
 
-  private readonly wake = (): void => {
+  /** A wake-up bound to the current run, so a stale one left over from before stop() does nothing. */
+  private wakeFn(): () => void {
+    const gen = this.gen;
+    return () => {
+      if (gen === this.gen) this.wake();
+    };
+  }
+
+  private wake(): void {
     this.timer = undefined;
     if (!this.running) return;
     this.st.wakeups++;
     let now = this.clock.now();
-    for (;;) {
+    for (let ran = 0; ; ) {
       let due = this.t0 + this.k * this.slotMs;
       if (now - due > this.maxCatchUpMs) {
         // Too far behind: keep only the latest due tick of each slot.
@@ -164,16 +183,22 @@ export class PlayoutLoop {
           now = this.clock.now();
           continue;
         }
-        this.timer = this.clock.setTimeout(this.wake, Math.max(0, wait - this.earlyMs));
+        this.timer = this.clock.setTimeout(this.wakeFn(), Math.max(0, wait - this.earlyMs));
+        return;
+      }
+      if (ran === this.slots) {
+        // Behind by a whole period: let I/O in before catching up further.
+        this.defer(this.wakeFn());
         return;
       }
       this.record(now - due);
+      ran++;
       const k = this.k++;
       this.onSlot(k % this.slots, Math.floor(k / this.slots));
       if (!this.running) return;
       now = this.clock.now();
     }
-  };
+  }
 
   private record(lateness: number): void {
     this.st.runs++;

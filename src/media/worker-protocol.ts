@@ -117,8 +117,11 @@ export const mediaProtocol = defineProtocol({
         cname: z.string().min(1),
         playout: playoutOptionsSchema,
         rtpTimeoutMs: z.number().int().min(0),
+        connectLatched: z.boolean(),
+        /** Nice value for the worker thread (Linux: per thread; needs CAP_SYS_NICE below 0). */
+        niceness: z.number().int().min(-20).max(19).optional(),
       }),
-      response: ok,
+      response: z.object({ niceness: z.number().int().optional(), nicenessError: z.string().optional() }),
     },
     bind: {
       request: z.object({ legId: legIdSchema, port: z.number().int().min(1).max(65534), near: legIdSchema.optional() }),

@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createSocket, type Socket, type SocketOptions, type SocketType } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { getPriority, setPriority } from 'node:os';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { realClock } from '../clock.ts';
 import { ChannelServer, MediaError } from './channel.ts';
@@ -28,6 +29,7 @@ let bindHost = '127.0.0.1';
 let cname = 'surgeline';
 let workerIndex = 0;
 let defaultRtpTimeoutMs = 0;
+let connectLatched = false;
 let faults = 0;
 let eluMark: EventLoopUtilization = performance.eventLoopUtilization();
 
@@ -47,6 +49,9 @@ const host: LegHost = {
   playbackDone: (legId, playId, reason) => server.emit('playbackDone', { legId, playId, reason }),
   rtpTimeout: (legId) => server.emit('rtpTimeout', { legId }),
   fault,
+  get connectLatched() {
+    return connectLatched;
+  },
 };
 
 function onSlot(slot: number, period: number): void {
@@ -62,7 +67,7 @@ function onSlot(slot: number, period: number): void {
 }
 
 function startLoop(playout: PlayoutSettings): void {
-  loop = new PlayoutLoop(clock, onSlot, playout);
+  loop = new PlayoutLoop(clock, onSlot, { ...playout, defer: (fn) => void setImmediate(fn) });
   slots = Array.from({ length: loop.slots }, () => []);
 }
 
@@ -151,8 +156,16 @@ const server: ChannelServer<MediaProtocol> = new ChannelServer(port, mediaProtoc
     bindHost = req.host;
     cname = req.cname;
     defaultRtpTimeoutMs = req.rtpTimeoutMs;
+    connectLatched = req.connectLatched;
     startLoop(req.playout);
-    return {};
+    if (req.niceness === undefined) return {};
+    try {
+      // pid 0 is the calling thread on Linux, where nice values are per thread.
+      setPriority(0, req.niceness);
+      return { niceness: getPriority(0) };
+    } catch (err) {
+      return { nicenessError: err instanceof Error ? err.message : String(err) };
+    }
   },
 
   async bind({ legId, port: p, near }) {

@@ -21,6 +21,21 @@ import { readWav } from '../../src/media/wav.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Every wait in this file is bounded, so a failure can never leave the test process hanging. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Far ends still open; closed in the root after() even when a test fails half-way. */
+const openFarEnds = new Set<FarEnd>();
+after(() => {
+  for (const f of openFarEnds) f.close();
+});
+
 interface Rx {
   at: number;
   pkt: RtpPacket;
@@ -38,6 +53,7 @@ class FarEnd {
     readonly rtp: Socket,
     readonly rtcp: Socket,
   ) {
+    openFarEnds.add(this);
     rtp.on('message', (m) => this.rx.push({ at: performance.now(), pkt: parseRtp(m) }));
     rtcp.on('message', (m) => this.rtcpRx.push(parseRtcpCompound(m)));
   }
@@ -89,6 +105,7 @@ class FarEnd {
   }
 
   close(): void {
+    if (!openFarEnds.delete(this)) return;
     this.rtp.close();
     this.rtcp.close();
   }
@@ -137,7 +154,7 @@ function assertSaneTiming(rx: Rx[], what: string): void {
   assert.ok(rate > 40 && rate < 60, `${what}: ${rate.toFixed(1)} packets/s`);
 }
 
-describe('MediaEngine', { concurrency: true }, () => {
+describe('MediaEngine', { concurrency: true, timeout: 20_000 }, () => {
   let engine: MediaEngine;
   const digits: DigitEvent[] = [];
   let dir: string;
@@ -167,7 +184,7 @@ describe('MediaEngine', { concurrency: true }, () => {
     await far.until(() => far.rx.length >= 5); // comfort frames first
     assert.ok(far.rx[0]!.pkt.marker, 'first packet of the stream has M set');
     assert.deepEqual([...far.rx[1]!.pkt.payload].filter((b) => b !== ULAW_SILENCE), [], 'comfort frames are µ-law silence');
-    const result = await engine.play(legId, { source: { kind: 'prompt', id: 'ramp' } });
+    const result = await within(engine.play(legId, { source: { kind: 'prompt', id: 'ramp' } }), 5000, 'the prompt');
     assert.equal(result, 'done');
     await sleep(100);
     const start = far.rx.findIndex((r) => r.pkt.marker && r.pkt.payload.equals(prompt.subarray(0, 160)));
@@ -216,7 +233,7 @@ describe('MediaEngine', { concurrency: true }, () => {
       }
     };
     await replay(five); // 10 packets including the three end packets
-    assert.equal(await play, 'interrupted');
+    assert.equal(await within(play, 3000, 'barge-in'), 'interrupted');
     const atInterrupt = far.rx.length;
     await sleep(100);
     await replay(pound);
@@ -237,11 +254,11 @@ describe('MediaEngine', { concurrency: true }, () => {
     const play = engine.play(legId, { source: { kind: 'silence', ms: 10_000 }, bargeIn: true });
     await sleep(60);
     await engine.injectDigit(legId, '7');
-    assert.equal(await play, 'interrupted');
+    assert.equal(await within(play, 3000, 'barge-in'), 'interrupted');
     // Without bargeIn the digit is reported but the playback goes on.
     const p2 = engine.play(legId, { source: { kind: 'silence', ms: 200 } });
     await engine.injectDigit(legId, '8');
-    assert.equal(await p2, 'done');
+    assert.equal(await within(p2, 3000, 'the silence'), 'done');
     const mine = digits.filter((d) => d.legId === legId);
     assert.deepEqual(mine.map((d) => [d.digit, d.source]), [['7', 'info'], ['8', 'info']]);
     await engine.release(legId);
@@ -252,7 +269,7 @@ describe('MediaEngine', { concurrency: true }, () => {
     const far = await FarEnd.open();
     const { legId } = await leg(far);
     await far.until(() => far.rx.length >= 3);
-    await engine.sendDigits(legId, '1*9');
+    await within(engine.sendDigits(legId, '1*9'), 5000, 'the digits');
     await sleep(60);
     const rx = far.rx.slice();
     const ev = rx.filter((r) => r.pkt.payloadType === 101);
@@ -287,7 +304,7 @@ describe('MediaEngine', { concurrency: true }, () => {
     const play = engine.play(legId, { source: { kind: 'prompt', id: 'music' }, loop: true });
     await sleep(400);
     await engine.stopPlayback(legId);
-    assert.equal(await play, 'stopped');
+    assert.equal(await within(play, 3000, 'stop'), 'stopped');
     const start = far.rx.findIndex((r) => r.pkt.marker && r.pkt.payload.equals(music.subarray(0, 160)));
     assert.ok(start >= 0);
     const heard = concatPayloads(far.rx.slice(start, start + 15));
@@ -341,7 +358,7 @@ describe('MediaEngine', { concurrency: true }, () => {
     await engine.record(legId, { path: stereo, mode: 'stereo' });
     const play = engine.play(legId, { source: { kind: 'prompt', id: 'rec-prompt' } });
     await far.sendAudio(port, 0, spoken);
-    await play;
+    await within(play, 5000, 'the prompt');
     await sleep(100);
     const res = await engine.stopRecording(legId);
     assert.equal(res.path, stereo);
@@ -426,9 +443,9 @@ describe('MediaEngine', { concurrency: true }, () => {
     const { legId } = await leg(far, 'PCMA');
     const prompt = pattern(160 * 10, 10);
     await engine.loadPrompt('u-prompt', 'PCMU', prompt);
-    assert.equal(await engine.play(legId, { source: { kind: 'prompt', id: 'u-prompt' } }), 'done');
+    assert.equal(await within(engine.play(legId, { source: { kind: 'prompt', id: 'u-prompt' } }), 3000, 'the prompt'), 'done');
     const adhoc = pattern(160 * 5, 11);
-    assert.equal(await engine.play(legId, { source: { kind: 'g711', codec: 'PCMU', data: adhoc } }), 'done');
+    assert.equal(await within(engine.play(legId, { source: { kind: 'g711', codec: 'PCMU', data: adhoc } }), 3000, 'the buffer'), 'done');
     await sleep(60);
     const heard = concatPayloads(far.rx);
     assert.ok(heard.includes(ulawToAlaw(prompt)));
@@ -452,7 +469,7 @@ describe('MediaEngine', { concurrency: true }, () => {
     });
     const t0 = performance.now();
     await engine.configure(legId, { remote: far.endpoint, codec: 'PCMU', payloadType: 0, rtpTimeoutMs: 300 });
-    await fired;
+    await within(fired, 3000, 'rtpTimeout');
     const took = performance.now() - t0;
     assert.ok(took >= 290 && took < 2000, `after ${took.toFixed(0)} ms`);
     await engine.release(legId);
@@ -471,6 +488,39 @@ describe('MediaEngine', { concurrency: true }, () => {
     await engine.release(legId);
     await assert.rejects(engine.release(legId), /no media leg/);
     far.close();
+  });
+});
+
+describe('MediaEngine with connectLatched', () => {
+  test('connects the RTP socket once latched: the far end still hears us, other sources never reach the leg', async () => {
+    const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [13900, 13949], workers: 1, connectLatched: true });
+    const digits: DigitEvent[] = [];
+    engine.on('digit', (d) => digits.push(d));
+    try {
+      const far = await FarEnd.open();
+      const intruder = await FarEnd.open();
+      const { legId, port } = await engine.allocate();
+      await engine.configure(legId, { remote: { address: '10.77.0.9', port: 40000 }, codec: 'PCMU', payloadType: 0, telephoneEventPt: 101 });
+      far.send(port, 0, pattern(160, 8));
+      await far.until(() => far.rx.length > 5);
+      await sleep(50);
+      intruder.send(port, 101, Buffer.from([0x05, 0x8a, 0x03, 0x20]), { marker: true });
+      far.send(port, 101, Buffer.from([0x03, 0x8a, 0x03, 0x20]), { marker: true });
+      await sleep(150);
+      const st = await engine.stats(legId);
+      assert.equal(st.latched, true);
+      assert.deepEqual(st.remote, far.endpoint);
+      assert.equal(st.foreignPackets, 0, 'the kernel dropped the intruder: nothing to count');
+      assert.deepEqual(digits.map((d) => d.digit), ['3']);
+      const n = far.rx.length;
+      await far.until(() => far.rx.length > n + 3);
+      assertContinuous(far.rx, 'stream across the connect');
+      await engine.release(legId);
+      far.close();
+      intruder.close();
+    } finally {
+      await engine.close();
+    }
   });
 });
 
@@ -505,9 +555,9 @@ describe('MediaEngine when a worker dies', () => {
       const digitsPending = engine.sendDigits(legId, '123456789');
       await sleep(50);
       await engine.workerThread(legId).terminate();
-      await assert.rejects(play, MediaWorkerDiedError);
-      await assert.rejects(digitsPending, MediaWorkerDiedError);
-      assert.deepEqual(await died, [legId]);
+      await assert.rejects(within(play, 3000, 'the play to fail'), MediaWorkerDiedError);
+      await assert.rejects(within(digitsPending, 3000, 'sendDigits to fail'), MediaWorkerDiedError);
+      assert.deepEqual(await within(died, 3000, 'workerDied'), [legId]);
       await assert.rejects(engine.stats(legId), MediaWorkerDiedError);
       await assert.rejects(engine.release(legId), MediaWorkerDiedError);
       // The replacement worker serves new calls.
@@ -539,7 +589,7 @@ describe('MediaEngine and a blocked main thread', () => {
     `;
     const far = new Worker(farCode, { eval: true });
     try {
-      const { port } = await new Promise<{ port: number }>((r) => far.once('message', r));
+      const { port } = await within(new Promise<{ port: number }>((r) => far.once('message', r)), 5000, 'the far-end thread');
       const { legId } = await engine.allocate();
       await engine.configure(legId, { remote: { address: '127.0.0.1', port }, codec: 'PCMU', payloadType: 0 });
       await sleep(300);
@@ -551,7 +601,7 @@ describe('MediaEngine and a blocked main thread', () => {
       const blockEnd = performance.timeOrigin + performance.now();
       await sleep(300);
       far.postMessage('report');
-      const { at } = await new Promise<{ at: number[] }>((r) => far.once('message', r));
+      const { at } = await within(new Promise<{ at: number[] }>((r) => far.once('message', r)), 5000, 'the far-end report');
       let maxGap = 0;
       let inBlock = 0;
       for (let i = 1; i < at.length; i++) maxGap = Math.max(maxGap, at[i]! - at[i - 1]!);

@@ -84,6 +84,42 @@ describe('PlayoutLoop', () => {
     loop.stop();
   });
 
+  test('behind schedule, it runs at most one period of slot-ticks per turn and yields to I/O in between', () => {
+    const base = new ManualClock(0);
+    let stall = 0;
+    const clock = lateClock(base, () => {
+      const s = stall;
+      stall = 0;
+      return s;
+    });
+    const deferred: Array<() => void> = [];
+    let runsSinceYield = 0;
+    let maxRunsPerTurn = 0;
+    const loop = new PlayoutLoop(
+      clock,
+      () => {
+        runsSinceYield++;
+        maxRunsPerTurn = Math.max(maxRunsPerTurn, runsSinceYield);
+      },
+      { slots: 4, earlyMs: 0, maxCatchUpPeriods: 3, defer: (fn) => deferred.push(fn) },
+    );
+    loop.start();
+    stall = 55; // the wake-up due at 10 ms comes at 65 ms: 12 slot-ticks overdue
+    base.advance(5);
+    runsSinceYield = 0;
+    base.advance(65);
+    let turns = 0;
+    while (deferred.length) {
+      runsSinceYield = 0;
+      deferred.shift()!();
+      turns++;
+    }
+    assert.ok(turns >= 2, `yielded ${turns} times`);
+    assert.equal(maxRunsPerTurn, 4);
+    assert.equal(loop.stats().skipped, 0, 'caught up, nothing skipped');
+    loop.stop();
+  });
+
   test('nextPeriodFor tells a joining leg which period its slot runs next', () => {
     const clock = new ManualClock(0);
     const loop = new PlayoutLoop(clock, () => {}, { slots: 4, earlyMs: 0 });
