@@ -341,6 +341,15 @@ describe('MediaEngine', { concurrency: true, timeout: 20_000 }, () => {
     await sleep(200);
     assert.ok(farA.rx.slice(sA + 3).every((r) => r.pkt.payload.every((x) => x === 0xff)));
     assert.ok(farB.rx.slice(sB + 3).every((r) => r.pkt.payload.every((x) => x === 0xd5)));
+    // A bridged leg still hears digits (reported, not forwarded as audio).
+    farA.send(a.port, 101, Buffer.from([0x09, 0x8a, 0x03, 0x20]), { marker: true });
+    await within(
+      (async () => {
+        while (!digits.some((d) => d.legId === a.legId && d.digit === '9')) await sleep(10);
+      })(),
+      2000,
+      'the digit on the bridged leg',
+    );
     await assert.rejects(engine.bridge(a.legId, a.legId), MediaRequestError);
     await engine.unbridge(a.legId);
     await Promise.all([engine.release(a.legId), engine.release(b.legId)]);
