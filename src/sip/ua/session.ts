@@ -203,7 +203,20 @@ export class SipSession {
     await this.send(request).catch(() => undefined);
   }
 
-  /** Send a request in the dialog and resolve with its final response (or reject on timeout/transport error). */
+  /**
+   * Build a non-INVITE request in this dialog (INFO, OPTIONS, …; §12.2.1.1), moving our
+   * CSeq on, and send it. Resolves with the final response.
+   */
+  request(method: string, opts: { headers?: readonly { name: string; value: string }[]; body?: Buffer } = {}): Promise<SipResponse> {
+    if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL') {
+      return Promise.reject(new Error(`${method} is not sent through session.request`));
+    }
+    const { request, dialog } = createInDialogRequest(this.state, method, opts);
+    this.state = dialog;
+    return this.send(request);
+  }
+
+  /** Send a request already built for this dialog and resolve with its final response (or reject on timeout/transport error). */
   send(request: SipRequest): Promise<SipResponse> {
     return new Promise((resolve, reject) => {
       let dest: Endpoint;
