@@ -192,7 +192,8 @@ export class Leg {
       this.latchAny = config.latching === 'any' || (config.latching === 'auto' && isPrivateAddress(config.remote.address));
       this.setDestination(config.remote.address, config.remote.port);
       this.rtcpAddr = config.rtcp?.address ?? config.remote.address;
-      this.rtcpPort = config.rtcp?.port ?? config.remote.port + 1;
+      // RFC 3264 §6: port 0 rejects the stream; then there is no RTCP port either.
+      this.rtcpPort = config.rtcp?.port ?? (config.remote.port === 0 ? 0 : config.remote.port + 1);
     } else if (config.rtcp) {
       this.rtcpAddr = config.rtcp.address;
       this.rtcpPort = config.rtcp.port;
