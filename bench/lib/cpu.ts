@@ -50,18 +50,21 @@ export function machineCpuSeconds(): { busy: number; irq: number; total: number 
 }
 
 /**
- * Waits (up to maxMs) for a second in which the whole machine is busy less than
- * thresholdPct of one core, so a step does not start on top of someone else's burst.
- * Returns the last second's busy %.
+ * Waits (up to maxMs) for a second in which the machine, apart from `ownPids` (our idle
+ * server), is busy less than thresholdPct of one core, so a step does not start on top of
+ * someone else's burst. Returns the last second's busy % (without ownPids).
  */
-export async function waitForQuiet(thresholdPct: number, maxMs: number): Promise<number> {
+export async function waitForQuiet(thresholdPct: number, maxMs: number, ownPids: readonly number[] = []): Promise<number> {
   const deadline = performance.now() + maxMs;
+  const own = (): number => ownPids.reduce((sum, p) => sum + (processCpuSeconds(p) ?? 0), 0);
   let pct = 0;
   do {
     const a = machineCpuSeconds();
+    const ownA = own();
     const t = performance.now();
     await new Promise((r) => setTimeout(r, 1000));
-    pct = (100 * (machineCpuSeconds().busy - a.busy)) / ((performance.now() - t) / 1000);
+    const seconds = (performance.now() - t) / 1000;
+    pct = (100 * (machineCpuSeconds().busy - a.busy - (own() - ownA))) / seconds;
     if (pct < thresholdPct) return pct;
   } while (performance.now() < deadline);
   return pct;

@@ -28,7 +28,7 @@ export function machineInfo(): MachineInfo {
   const model = /^Model name:\s*(.+)$/m.exec(lscpu)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
   // `sipp -v` exits 99 after printing its version.
   const sippOut = spawnSync('sipp', ['-v'], { encoding: 'utf8' });
-  const sippVersion = /SIPp v[\w.-]+/.exec(`${sippOut.stdout ?? ''}${sippOut.stderr ?? ''}`)?.[0] ?? 'unknown';
+  const sippVersion = /SIPp v[\w.-]*\w/.exec(`${sippOut.stdout ?? ''}${sippOut.stderr ?? ''}`)?.[0] ?? 'unknown';
   return {
     date: sh('date', ['-u']) || new Date().toUTCString(),
     cores: Number(sh('nproc', [])) || cpus().length,
