@@ -145,6 +145,20 @@ test('above the call limit a new INVITE gets 503 with Retry-After', async () => 
   assert.equal(callee.stats.rejectedOverload, 1);
 });
 
+test('too many INVITEs still being set up: the excess gets 503 with Retry-After', async () => {
+  const callee = await ua({ maxPendingInvites: 2, retryAfter: 3 });
+  const caller = await ua();
+  callee.onInvite(() => {}); // never answered: all stay pending
+  const dest = `127.0.0.1:${port(callee)}`;
+  const pending = [1, 2].map((n) => caller.invite({ uri: `sip:${n}@${dest}`, from: 'sip:x@127.0.0.1', sdp: OFFER, timeoutMs: 2000 }).catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 100));
+  const third = await caller.invite({ uri: `sip:3@${dest}`, from: 'sip:x@127.0.0.1', sdp: OFFER }).then(() => undefined, (e: unknown) => e);
+  assert.ok(third instanceof InviteFailedError, 'the third INVITE fails');
+  assert.equal(third.status, 503);
+  assert.equal(getHeader(third.response!, 'Retry-After'), '3');
+  await Promise.all(pending);
+});
+
 /** Raw UDP: send bytes, collect what comes back. */
 async function rawExchange(to: number, text: string, wait = 300): Promise<SipResponse[]> {
   const sock = dgram.createSocket('udp4');

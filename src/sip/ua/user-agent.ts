@@ -43,6 +43,12 @@ export interface UserAgentOptions {
   readonly maxCalls?: number;
   /** Seconds in that Retry-After. */
   readonly retryAfter?: number;
+  /**
+   * New INVITEs beyond this many not yet answered (set up in progress) get 503 too: when
+   * set-up latency grows the node is saturated, and shedding the excess keeps the calls it
+   * accepted clean instead of letting every caller time out (RFC 3261 §21.5.4).
+   */
+  readonly maxPendingInvites?: number;
   readonly userAgent?: string;
   readonly timers?: Partial<TimerValues>;
   /** User part of our Contact. */
@@ -69,6 +75,7 @@ export class UserAgent {
   private readonly clock: Clock;
   private readonly maxCalls: number;
   private readonly retryAfter: string;
+  private readonly maxPending: number;
   private readonly answerTimeoutMs: number;
 
   private constructor(
@@ -79,6 +86,7 @@ export class UserAgent {
     this.clock = opts.clock ?? realClock();
     this.maxCalls = opts.maxCalls ?? 5000;
     this.retryAfter = String(opts.retryAfter ?? 5);
+    this.maxPending = opts.maxPendingInvites ?? 400;
     this.answerTimeoutMs = opts.answerTimeoutMs ?? 180_000;
     const transactions = new TransactionLayer({
       transport,
@@ -231,7 +239,7 @@ export class UserAgent {
     this.stats.invites++;
     // §17.2.1: answer at once with 100 so the caller stops retransmitting.
     tx.trying();
-    if (this.activeCalls >= this.maxCalls) {
+    if (this.activeCalls >= this.maxCalls || this.invites.size >= this.maxPending) {
       this.stats.rejectedOverload++;
       tx.respond(createResponse(request, 503, 'Service Unavailable', { toTag: 'overload', headers: [['Retry-After', this.retryAfter]] }));
       return;
