@@ -46,6 +46,7 @@ const { values: flags } = parseArgs({
     'no-rt': { type: 'boolean', default: false },
     'disturbed-pct': { type: 'string', default: '30' },
     'max-minutes': { type: 'string', default: '15' },
+    'media-nice': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
   allowNegative: true,
@@ -59,7 +60,8 @@ if (flags.help) {
 function readUsage(): string {
   return `usage: npm run bench:sip -- [--quick] [--phases cps,concurrent] [--rates 100,200,400] [--step-seconds 15]
        [--calls 500,1000,2000] [--ramp 200] [--hold 30] [--digits '12:1,14:#'] [--measure-after 0]
-       [--workers N] [--per-sipp 500] [--profile] [--record|--no-record] [--keep-going] [--no-rt]`;
+       [--workers N] [--per-sipp 500] [--profile] [--record|--no-record] [--keep-going] [--no-rt]
+       [--media-nice -10] (experiment: renice the server's non-main threads)`;
 }
 
 const quick = flags.quick;
@@ -73,6 +75,8 @@ const holdS = Number(flags.hold ?? (quick ? 15 : 30));
 const digits = flags.digits ?? (quick ? '4:1,6:#' : '12:1,14:#');
 const measureAfterS = Number(flags['measure-after'] ?? 0);
 const mediaWorkers = flags.workers !== undefined ? Number(flags.workers) : undefined;
+// Experiment: renice the server's non-main threads (its media workers) after start.
+const mediaNice = flags['media-nice'] !== undefined ? Number(flags['media-nice']) : undefined;
 const perSipp = Number(flags['per-sipp']);
 const rt = !flags['no-rt'] && process.getuid?.() === 0;
 const disturbedPct = Number(flags['disturbed-pct']);
@@ -115,6 +119,12 @@ function serverOptions(phase: string): ServerOptions {
   };
 }
 
+async function startServer(phase: string): Promise<BenchServer> {
+  const server = await BenchServer.start(serverOptions(phase));
+  if (mediaNice !== undefined) log(`experiment: ${server.reniceNonMainThreads(mediaNice)} non-main server threads set to nice ${mediaNice}`);
+  return server;
+}
+
 async function stopServer(server: BenchServer, phase: string): Promise<string | undefined> {
   await server.stop();
   if (!flags.profile) return undefined;
@@ -137,7 +147,7 @@ async function quietMoment(server: BenchServer): Promise<void> {
 
 async function cpsPhase(): Promise<CpsStep[]> {
   const steps: CpsStep[] = [];
-  let server = await BenchServer.start(serverOptions('cps'));
+  let server = await startServer('cps');
   serverWorkers = server.workers;
   log(`cps: server pid ${server.pid} on 127.0.0.1:${PORTS.sip}, ${server.workers ?? '?'} media workers`);
   try {
@@ -145,7 +155,7 @@ async function cpsPhase(): Promise<CpsStep[]> {
       if (!server.isRunning || !(await server.waitIdle(5000))) {
         log(`cps: server ${server.isRunning ? 'still has calls' : 'died'}: restarting it`);
         await server.stop();
-        server = await BenchServer.start(serverOptions('cps'));
+        server = await startServer('cps');
       }
       const opts = {
         rate,
@@ -187,7 +197,7 @@ async function cpsPhase(): Promise<CpsStep[]> {
 async function concurrentPhase(): Promise<ConcurrentStep[]> {
   const bin = await buildRtpload(path.join(OUT, 'rtpload'));
   const steps: ConcurrentStep[] = [];
-  let server = await BenchServer.start(serverOptions('concurrent'));
+  let server = await startServer('concurrent');
   serverWorkers = server.workers;
   log(`concurrent: server pid ${server.pid}, ${server.workers ?? '?'} media workers; rtpload ${rt ? 'SCHED_FIFO' : 'normal priority'}`);
   try {
@@ -195,7 +205,7 @@ async function concurrentPhase(): Promise<ConcurrentStep[]> {
       if (!server.isRunning || !(await server.waitIdle(5000))) {
         log(`concurrent: server ${server.isRunning ? 'still has calls' : 'died'}: restarting it`);
         await server.stop();
-        server = await BenchServer.start(serverOptions('concurrent'));
+        server = await startServer('concurrent');
       }
       const opts = {
         bin,
@@ -245,12 +255,12 @@ async function main(): Promise<void> {
   const cps = phases.has('cps') ? await cpsPhase() : [];
   const concurrent = phases.has('concurrent') ? await concurrentPhase() : [];
 
-  const settings = { rates, stepSeconds, perSipp, concurrentCalls, ramp, holdS, digits, measureAfterS, mediaWorkers: mediaWorkers ?? `default (${serverWorkers ?? '?'})`, rt, quick, profile: flags.profile };
+  const settings = { rates, stepSeconds, perSipp, concurrentCalls, ramp, holdS, digits, measureAfterS, mediaWorkers: mediaWorkers ?? `default (${serverWorkers ?? '?'})`, mediaNice: mediaNice ?? 'unchanged', rt, quick, profile: flags.profile };
   if (cps.length > 0) {
     process.stdout.write(`\nCalls per second — short calls (INVITE, 200, ACK, 2 s of prompt, BYE), ${stepSeconds} s per step, SIPp:\n`);
     process.stdout.write(`${plainTable(cpsColumns, cps.map(cpsRow))}\n`);
     const clean = cps.filter(cpsStepClean).map((s) => s.rate);
-    process.stdout.write(`highest offered rate with 0 failed calls: ${clean.length ? Math.max(...clean) : 'none'}\n`);
+    process.stdout.write(`highest rate sustained (answers ≥ 95 % of offered) with 0 failed calls: ${clean.length ? Math.max(...clean) : 'none'}\n`);
   }
   if (concurrent.length > 0) {
     process.stdout.write(`\nConcurrent calls with prompt playback — rtpload, ramp ${ramp}/s, hold ${holdS} s, digits ${digits}:\n`);

@@ -109,7 +109,17 @@ export async function runCpsStep(server: BenchServer, o: CpsStepOptions): Promis
   };
 }
 
-/** A step passes when every offered call completed and SIPp itself ran to its end. */
+/**
+ * A rate is sustained when every offered call completed, SIPp ran to its end, and the
+ * answers kept pace with the offer (≥ 95 %): a server that queues INVITEs can finish every
+ * call of a 15 s step without failures and still not be doing the offered rate.
+ */
 export function cpsStepClean(s: CpsStep): boolean {
-  return s.failed === 0 && s.successful === s.created && s.created > 0 && s.sipp.every((r) => r.exitCode === 0 && !r.timedOut);
+  return (
+    s.failed === 0 &&
+    s.successful === s.created &&
+    s.created > 0 &&
+    s.achievedCps >= 0.95 * s.rate &&
+    s.sipp.every((r) => r.exitCode === 0 && !r.timedOut)
+  );
 }

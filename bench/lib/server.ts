@@ -7,7 +7,8 @@
  * only digit lines and warnings are parsed; "call answered"/"call ended" are counted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { track, sleep } from './children.ts';
 
@@ -157,6 +158,25 @@ export class BenchServer {
   private noteWarning(line: string): void {
     this.warnings++;
     if (this.warningSamples.length < 20) this.warningSamples.push(line.slice(0, 400));
+  }
+
+  /**
+   * Experiment: gives every thread but the main one (media workers, V8 helpers) this nice
+   * value, the way MediaEngine's workerNiceness option would; the app does not expose it.
+   * Returns how many threads were changed.
+   */
+  reniceNonMainThreads(nice: number): number {
+    let n = 0;
+    for (const tid of readdirSync(`/proc/${this.pid}/task`).map(Number)) {
+      if (tid === this.pid) continue;
+      try {
+        setPriority(tid, nice);
+        n++;
+      } catch {
+        // thread gone, or no permission
+      }
+    }
+    return n;
   }
 
   /** Waits until every answered call has ended (the server logged "call ended"). */
