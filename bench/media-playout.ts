@@ -65,6 +65,9 @@ async function startCapture(low: number, legs: number): Promise<Capture | undefi
   const file = join(tmpdir(), `media-playout-${process.pid}.pcapng`);
   const filter = `udp and src portrange ${low}-${low + 2 * legs - 1}`;
   const proc = spawn(DUMPCAP, ['-i', 'lo', '-s', '64', '-q', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const reap = (): void => void proc.kill('SIGINT');
+  process.once('exit', reap);
+  proc.once('exit', () => process.off('exit', reap));
   await new Promise<void>((resolve, reject) => {
     let err = '';
     proc.stderr.on('data', (d: Buffer) => {
@@ -114,6 +117,10 @@ async function startReceiver(reply: boolean): Promise<Receiver> {
   if (reply) args.push('--reply');
   if (values['receiver-spin']) args.push('--spin');
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Never leave a receiver behind if this process dies mid-run.
+  const reap = (): void => void proc.kill();
+  process.once('exit', reap);
+  proc.once('exit', () => process.off('exit', reap));
   proc.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   const lines = createInterface({ input: proc.stdout });
   const queue: string[] = [];
