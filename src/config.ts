@@ -11,6 +11,8 @@ export interface Config {
   readonly dataDir: string;
   readonly maxCalls: number;
   readonly mediaWorkers?: number | undefined;
+  /** Nice value for media worker threads (negative needs root or CAP_SYS_NICE; refused values are logged and ignored). */
+  readonly mediaNice: number;
   readonly logLevel: string;
   /** Digest algorithms offered to phones, in order (RFC 8760 §2.4: the UAC takes the first it supports). */
   readonly digestAlgorithms: readonly ('MD5' | 'SHA-256')[];
@@ -38,6 +40,7 @@ const configSchema = z.object({
   dataDir: z.string().min(1),
   maxCalls: z.coerce.number().int().min(1),
   mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
+  mediaNice: z.coerce.number().int().min(-20).max(19),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   digestAlgorithms: z
     .string()
@@ -56,7 +59,8 @@ export const CONFIG_FLAGS = {
   'rtp-ports': { type: 'string', env: 'SURGELINE_RTP_PORTS', default: '20000-29999', help: 'RTP port range, low-high' },
   'data-dir': { type: 'string', env: 'SURGELINE_DATA_DIR', default: './data', help: 'embedded store, prompts, recordings' },
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
-  'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: by core count)' },
+  'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: one per core)' },
+  'media-nice': { type: 'string', env: 'SURGELINE_MEDIA_NICE', default: '-10', help: 'nice value of media threads, so packets keep their 20 ms pace on a busy host' },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
 } as const;
@@ -84,6 +88,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     dataDir: pick('data-dir'),
     maxCalls: pick('max-calls'),
     mediaWorkers: pick('media-workers'),
+    mediaNice: pick('media-nice'),
     logLevel: pick('log-level'),
     digestAlgorithms: pick('sip-digest'),
   });
