@@ -74,6 +74,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       logger,
       maxCalls: config.maxCalls,
       register: (request, source) => phones.register(request, source),
+      screenInvite: (request, source) => phones.screenInvite(request, source),
     });
   } catch (err) {
     await media.close();

@@ -11,6 +11,9 @@ import type { Endpoint, SipRequest, SipResponse } from '../sip/message.ts';
 import { DigestAuthenticator, hashCredentials, type HashedCredentials } from '../sip/auth/server.ts';
 import { Registrar, type Binding } from '../sip/registrar.ts';
 import { MemoryBindingStore } from '../sip/registrar-memory-store.ts';
+import { createResponse } from '../sip/build.ts';
+import { getHeader, parseNameAddr } from '../sip/headers.ts';
+import { parseUri } from '../sip/uri.ts';
 
 export interface AgentPhonesOptions {
   readonly realm: string;
@@ -68,6 +71,26 @@ export class AgentPhones {
       return result.response;
     }
     return this.registrar.register(request, { source, authenticatedUser: result.username });
+  }
+
+  /**
+   * INVITEs that claim to come from one of our agents (From user is an agent's) must
+   * prove it (RFC 3261 §22.3, 407 + Proxy-Authenticate): nobody places calls as an agent
+   * without the agent's password. Calls from anyone else (carriers, customers) pass.
+   */
+  async screenInvite(request: SipRequest, source: Endpoint): Promise<SipResponse | undefined> {
+    let user: string | undefined;
+    try {
+      const from = parseUri(parseNameAddr(getHeader(request, 'From') ?? '').uri);
+      user = from.scheme === 'tel' ? from.number : from.user;
+    } catch {
+      return undefined; // the transport already vetted From; an odd one is simply not an agent
+    }
+    if (user === undefined || !this.credentials.has(user)) return undefined;
+    const result = await this.auth.authenticate(request, 'Proxy-Authorization', source);
+    if (result.ok && result.username === user) return undefined;
+    if (result.ok) return createResponse(request, 403, 'Forbidden: credentials of another agent');
+    return result.response;
   }
 
   /** Where an agent's phone can be reached now, best first. */

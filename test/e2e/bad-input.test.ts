@@ -16,7 +16,7 @@ let server: RunningServer;
 let ua: UserAgent;
 
 before(async () => {
-  server = await startServer({ sipPort: 26160, rtpPorts: '26200-26299' });
+  server = await startServer({ sipPort: 26160, rtpPorts: '26200-26299', env: { SURGELINE_DEMO_PASSWORD: 'agent-pw' } });
   ua = await UserAgent.start({ listen: { host: '127.0.0.1', port: 0 } });
 });
 after(async () => {
@@ -131,6 +131,24 @@ test('an RTP flood from a stranger does not disturb a call: its digits are still
   await session.bye();
   await server.waitFor((l) => l.msg === 'call ended' && l.callId === session.callId, 5000);
   media.close();
+});
+
+test('a call claiming to be agent 1001 must authenticate (407), and is answered with the password', async () => {
+  const offer = Buffer.from(sdp('m=audio 4020 RTP/AVP 0'));
+  const uri = `sip:4008001111@127.0.0.1:${server.sipPort}`;
+  const refused = await ua.invite({ uri, from: 'sip:1001@demo', sdp: offer }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(refused instanceof InviteFailedError && refused.status === 407, `407 without credentials (${String(refused)})`);
+  const wrong = await ua.invite({ uri, from: 'sip:1001@demo', sdp: offer, credentials: { username: '1001', password: 'guess' } }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(wrong instanceof InviteFailedError && wrong.status === 407, `407 again with a wrong password (${String(wrong)})`);
+  const session = await ua.invite({ uri, from: 'sip:1001@demo', sdp: offer, credentials: { username: '1001', password: 'agent-pw' } });
+  await server.waitFor((l) => l.msg === 'call answered' && l.callId === session.callId, 5000);
+  await session.bye();
 });
 
 test('after all that the server still takes calls', async () => {

@@ -159,6 +159,40 @@ test('too many INVITEs still being set up: the excess gets 503 with Retry-After'
   await Promise.all(pending);
 });
 
+test('digest on INVITE: the callee challenges with 407, our UAC answers with credentials (outbound trunk)', async () => {
+  const { DigestAuthenticator, hashCredentials } = await import('../../src/sip/auth/server.ts');
+  const { realClock } = await import('../../src/clock.ts');
+  const creds = hashCredentials('trunkuser', 'carrier', 's3cret');
+  const auth = new DigestAuthenticator({
+    realm: 'carrier',
+    secret: Buffer.alloc(32, 7),
+    clock: realClock(),
+    algorithms: ['SHA-256', 'MD5'],
+    lookup: async (user) => (user === 'trunkuser' ? creds : undefined),
+  });
+  const screenInvite = async (request: Parameters<NonNullable<Parameters<typeof UserAgent.start>[0]['screenInvite']>>[0]) => {
+    const r = await auth.authenticate(request, 'Proxy-Authorization');
+    return r.ok ? undefined : r.response;
+  };
+  const callee = await ua({ screenInvite });
+  const caller = await ua();
+  let authorized = '';
+  callee.onInvite((inv) => {
+    authorized = getHeader(inv.request, 'Proxy-Authorization') ?? '';
+    inv.accept(ANSWER).catch(() => undefined);
+  });
+  const uri = `sip:13800138000@127.0.0.1:${port(callee)}`;
+  const session = await caller.invite({ uri, from: 'sip:4008001111@127.0.0.1', sdp: OFFER, credentials: { username: 'trunkuser', password: 's3cret' } });
+  assert.match(authorized, /algorithm=SHA-256/);
+  assert.match(authorized, /username="trunkuser"/);
+  await session.bye();
+  // Wrong password: the retry is challenged again and the call fails with 407.
+  await assert.rejects(
+    caller.invite({ uri, from: 'sip:4008001111@127.0.0.1', sdp: OFFER, credentials: { username: 'trunkuser', password: 'nope' } }),
+    (e: unknown) => e instanceof InviteFailedError && e.status === 407,
+  );
+});
+
 /** Raw UDP: send bytes, collect what comes back. */
 async function rawExchange(to: number, text: string, wait = 300): Promise<SipResponse[]> {
   const sock = dgram.createSocket('udp4');
