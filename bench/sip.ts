@@ -26,6 +26,7 @@ import { plainTable } from './lib/table.ts';
 import { formatSummary, profileFiles, summariseProfile } from './lib/cpuprofile.ts';
 import { updateSection } from './lib/results-md.ts';
 import { TsxSourceMaps } from './lib/tsx-sourcemap.ts';
+import { measureDgramCost, type DgramCost } from './lib/dgram-cost.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -252,6 +253,13 @@ async function main(): Promise<void> {
   const machine: MachineInfo = machineInfo();
   const startLoad = load1();
   log(`${machine.cores} × ${machine.model}, Node ${machine.node}, ${machine.sipp}, commit ${machine.commit}${machine.dirty ? '+dirty src' : ''}; load ${startLoad}`);
+  // Calibration: what one packet costs Node's dgram here, the floor under every media figure.
+  let dgram: DgramCost | undefined;
+  if (!quick) {
+    await waitForQuiet(disturbedPct, 10_000);
+    dgram = await measureDgramCost(1000, 100);
+    log(`dgram: send ${dgram.sendUnconnectedUs.toFixed(2)} µs (connected ${dgram.sendConnectedUs.toFixed(2)}), receive ${dgram.receiveUs.toFixed(2)} µs CPU per packet`);
+  }
   const cps = phases.has('cps') ? await cpsPhase() : [];
   const concurrent = phases.has('concurrent') ? await concurrentPhase() : [];
 
@@ -268,7 +276,7 @@ async function main(): Promise<void> {
     const ok = concurrent.filter(concurrentStepMeetsTargets).map((s) => s.calls);
     process.stdout.write(`most concurrent calls meeting every target: ${ok.length ? Math.max(...ok) : 'none'}\n`);
   }
-  const result = { runId: RUN_ID, machine, startLoad, endLoad: load1(), settings, cps, concurrent };
+  const result = { runId: RUN_ID, machine, startLoad, endLoad: load1(), settings, dgram, cps, concurrent };
   const json = JSON.stringify(result, null, 2);
   writeFileSync(path.join(OUT, `sip-${RUN_ID}.json`), json);
   writeFileSync(path.join(OUT, 'sip-latest.json'), json);

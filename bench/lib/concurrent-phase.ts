@@ -98,7 +98,7 @@ export async function runConcurrentStep(server: BenchServer, o: ConcurrentStepOp
   const answered = res.report?.answered ?? 0;
   const digits = accountDigits(server.digits.slice(digitsFrom), 'rl', answered, digitsSent(o.digits, o.holdS));
   const cpuFull = fullReport ?? cpuRun;
-  const used = ['server', 'rtpload', 'bench'].reduce((sum, n) => sum + (cpuFull.byName[n]?.avgPct ?? 0), 0) + cpuFull.irqPct;
+  const used = ['server', 'rtpload', 'bench'].reduce((sum, n) => sum + (cpuFull.byName[n]?.avgPct ?? 0), 0) + cpuFull.irqPct + cpuFull.stealPct;
   return {
     calls: o.calls,
     rate: o.rate,

@@ -85,7 +85,7 @@ export async function runCpsStep(server: BenchServer, o: CpsStepOptions): Promis
   }, 0);
   const failedBy: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.failedBy)) failedBy[k] = (failedBy[k] ?? 0) + v;
-  const used = ['server', 'sipp', 'bench'].reduce((sum, n) => sum + (cpu.byName[n]?.avgPct ?? 0), 0) + cpu.irqPct;
+  const used = ['server', 'sipp', 'bench'].reduce((sum, n) => sum + (cpu.byName[n]?.avgPct ?? 0), 0) + cpu.irqPct + cpu.stealPct;
   return {
     rate: o.rate,
     seconds: o.seconds,

@@ -39,14 +39,16 @@ export function processCpuSeconds(pid: number): number | undefined {
  * line of /proc/stat. Loopback delivery runs in softirq context and is booked there, not
  * to the sending or receiving process: at high packet rates that is our own traffic.
  */
-export function machineCpuSeconds(): { busy: number; irq: number; total: number } {
+export function machineCpuSeconds(): { busy: number; irq: number; steal: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   // user nice system idle iowait irq softirq steal (guest is already inside user)
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const irq = (v[5] ?? 0) + (v[6] ?? 0);
-  return { busy: (total - idle) / ticksPerSecond(), irq: irq / ticksPerSecond(), total: total / ticksPerSecond() };
+  // steal: this VM's vCPUs were runnable but the hypervisor ran something else.
+  const steal = v[7] ?? 0;
+  return { busy: (total - idle) / ticksPerSecond(), irq: irq / ticksPerSecond(), steal: steal / ticksPerSecond(), total: total / ticksPerSecond() };
 }
 
 /**
@@ -84,6 +86,8 @@ export interface CpuReport {
   readonly machine: CpuFigures;
   /** Of which irq + softirq (mostly loopback packet delivery), % of one core. */
   readonly irqPct: number;
+  /** Of which stolen by the hypervisor, % of one core. */
+  readonly stealPct: number;
 }
 
 /**
@@ -166,6 +170,7 @@ export class CpuWatch {
       byName,
       machine: { avgPct: seconds > 0 ? (100 * (m.busy - this.machine0.busy)) / seconds : 0, peakPct: this.machinePeak },
       irqPct: seconds > 0 ? (100 * (m.irq - this.machine0.irq)) / seconds : 0,
+      stealPct: seconds > 0 ? (100 * (m.steal - this.machine0.steal)) / seconds : 0,
     };
   }
 }

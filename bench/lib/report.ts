@@ -2,6 +2,7 @@
 import { cpsStepClean, type CpsStep } from './cps-phase.ts';
 import { concurrentStepMeetsTargets, type ConcurrentStep } from './concurrent-phase.ts';
 import type { MachineInfo } from './machine.ts';
+import type { DgramCost } from './dgram-cost.ts';
 import { fmt, markdownTable, type Cell, type Column } from './table.ts';
 
 export const cpsColumns: Column[] = [
@@ -20,6 +21,7 @@ export const cpsColumns: Column[] = [
   { title: 'SIPp CPU %' },
   { title: 'machine %' },
   { title: 'irq %' },
+  { title: 'steal %' },
   { title: 'others %' },
   { title: 'load' },
   { title: 'sustained', left: true },
@@ -45,6 +47,7 @@ export function cpsRow(s: CpsStep): Cell[] {
     fmt(s.cpu.byName.sipp?.avgPct, 0),
     fmt(s.cpu.machine.avgPct, 0),
     fmt(s.cpu.irqPct, 0),
+    fmt(s.cpu.stealPct, 0),
     fmt(s.othersPct, 0),
     fmt(s.load1Before, 2),
     cpsStepClean(s) ? 'yes' : s.failed === 0 && s.created > 0 ? 'NO (behind)' : 'NO',
@@ -70,6 +73,7 @@ export const concurrentColumns: Column[] = [
   { title: 'rtpload %' },
   { title: 'machine %' },
   { title: 'irq %' },
+  { title: 'steal %' },
   { title: 'others %' },
   { title: 'load' },
   { title: 'targets', left: true },
@@ -98,6 +102,7 @@ export function concurrentRow(s: ConcurrentStep): Cell[] {
     fmt(s.cpuFull.byName.rtpload?.avgPct ?? s.cpuRun.byName.rtpload?.avgPct, 0),
     fmt(s.cpuFull.machine.avgPct, 0),
     fmt(s.cpuFull.irqPct, 0),
+    fmt(s.cpuFull.stealPct, 0),
     fmt(s.othersPct, 0),
     fmt(s.load1Before, 2),
     concurrentStepMeetsTargets(s) ? 'met' : 'NOT met',
@@ -119,6 +124,7 @@ export interface RunResult {
     readonly mediaWorkers: number | string;
     readonly rt: boolean;
   };
+  readonly dgram: DgramCost | undefined;
   readonly cps: readonly CpsStep[];
   readonly concurrent: readonly ConcurrentStep[];
 }
@@ -129,10 +135,17 @@ export function resultsBlock(r: RunResult, argv: string): string {
   const s = r.settings;
   const out: string[] = [
     `Measured ${m.date} on ${m.cores} × ${m.model}, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; ${m.sipp}; commit \`${m.commit}\`${m.dirty ? ' (with uncommitted changes under src/)' : ''}.`,
-    `Load average (1 min, as \`uptime\`) ${r.startLoad} at the start, ${r.endLoad} at the end — other engineers share this machine; the "others %" column is the machine's CPU minus the server, the generators, the bench process and irq/softirq time ("irq %", mostly loopback packet delivery, which the kernel books to no process).`,
+    `Load average (1 min, as \`uptime\`) ${r.startLoad} at the start, ${r.endLoad} at the end — other engineers share this machine; the "others %" column is the machine's CPU minus the server, the generators, the bench process, irq/softirq time ("irq %", mostly loopback packet delivery, which the kernel books to no process) and hypervisor steal ("steal %": this is a VM, and its vCPUs sometimes wait for the host).`,
     `Command: \`npm run bench:sip${argv ? ` -- ${argv}` : ''}\`. Raw figures: \`bench/out/sip-${r.runId}.json\`. Server media workers: ${s.mediaWorkers}. CPU columns are % of one core (200 % = both cores).`,
-    '',
   ];
+  if (r.dgram) {
+    const d = r.dgram;
+    const perCall = 50 * d.sendUnconnectedUs + 50 * d.receiveUs;
+    out.push(
+      `Calibration (\`bench/lib/dgram-cost.ts\`, ${d.sockets} sockets, loopback): Node dgram costs ${d.sendUnconnectedUs.toFixed(2)} µs CPU per send (${d.sendConnectedUs.toFixed(2)} µs on a connected socket) and ${d.receiveUs.toFixed(2)} µs per received packet, so the RTP of one G.711 call (50 packets/s each way) costs the server ≈ ${(perCall / 1e4).toFixed(3)} % of a core before any media work — ≈ ${((2000 * perCall) / 1e4).toFixed(0)} % for 2,000 calls.`,
+    );
+  }
+  out.push('');
   if (r.cps.length > 0) {
     const clean = r.cps.filter(cpsStepClean).map((x) => x.rate);
     out.push(
