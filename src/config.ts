@@ -59,7 +59,7 @@ export const CONFIG_FLAGS = {
   'rtp-ports': { type: 'string', env: 'SURGELINE_RTP_PORTS', default: '20000-29999', help: 'RTP port range, low-high' },
   'data-dir': { type: 'string', env: 'SURGELINE_DATA_DIR', default: './data', help: 'embedded store, prompts, recordings' },
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
-  'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: one per core)' },
+  'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: cores - 1, at least 1)' },
   'media-nice': { type: 'string', env: 'SURGELINE_MEDIA_NICE', default: '-10', help: 'nice value of media threads, so packets keep their 20 ms pace on a busy host' },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
