@@ -30,7 +30,7 @@ import {
   TERMINATED_COMPLETED,
   TERMINATED_TIMEOUT,
   transportFailure,
-  type OutboundResponse,
+  ResponseSender,
   type ServerTerminated,
   type Termination,
   type TransactionContext,
@@ -55,8 +55,8 @@ const CLOSE: Event = { type: 'close' };
 export class InviteServerTransaction {
   readonly kind = 'invite-server';
   private current: InviteServerState = 'proceeding';
-  /** The last response sent: re-sent on retransmitted INVITEs and on Timer G. */
-  private last: OutboundResponse | undefined;
+  /** Sends responses and keeps the last for Timer G and retransmitted INVITEs. */
+  private readonly out: ResponseSender;
   private intervalG: number;
   private timerTrying: TimerHandle | undefined;
   private timerG: TimerHandle | undefined;
@@ -75,6 +75,7 @@ export class InviteServerTransaction {
     private readonly onTerminated: ServerTerminated<InviteServerTransaction>,
   ) {
     this.intervalG = ctx.timers.T1;
+    this.out = new ResponseSender(ctx, source, (error) => this.onSendError(error));
   }
 
   get state(): InviteServerState {
@@ -83,7 +84,7 @@ export class InviteServerTransaction {
 
   /** The last response sent, if any. */
   get lastResponse(): SipResponse | undefined {
-    return this.last?.message;
+    return this.out.last?.message;
   }
 
   /** Whether the request came over a reliable transport (selects Timers G and I, §17.2.1). */
@@ -141,30 +142,30 @@ export class InviteServerTransaction {
             // §17.2.1: 100 Trying unless the TU has already sent a provisional response.
             clock.clearTimeout(this.timerTrying);
             this.timerTrying = undefined;
-            if (this.last === undefined) this.sendResponse(createResponse(this.request, 100, 'Trying'));
+            if (this.out.last === undefined) this.out.send(createResponse(this.request, 100, 'Trying'));
             return true;
           case 'request':
             // §17.2.1: a retransmitted INVITE gets the most recent provisional response again.
-            if (this.last) this.resend();
+            this.out.resend();
             return true;
           case 'respond': {
             const status = ev.response.status;
             clock.clearTimeout(this.timerTrying);
             this.timerTrying = undefined;
             if (status < 200) {
-              if (status === 100 && this.last?.message.status === 100) return true; // idempotent
-              this.sendResponse(ev.response);
+              if (status === 100 && this.out.last?.message.status === 100) return true; // idempotent
+              this.out.send(ev.response);
             } else if (status < 300) {
               // RFC 6026 §7.1: 2xx → Accepted for Timer L; the TU retransmits the 2xx itself.
               this.current = 'accepted';
               this.timerL = clock.setTimeout(this.fireL, 64 * timers.T1);
-              this.sendResponse(ev.response);
+              this.out.send(ev.response);
             } else {
               // §17.2.1: 300-699 → Completed; retransmit on G (unreliable) until ACK or H.
               this.current = 'completed';
               if (!this.reliable) this.timerG = clock.setTimeout(this.fireG, this.intervalG);
               this.timerH = clock.setTimeout(this.fireH, 64 * timers.T1);
-              this.sendResponse(ev.response);
+              this.out.send(ev.response);
             }
             return true;
           }
@@ -180,10 +181,10 @@ export class InviteServerTransaction {
       case 'completed':
         switch (ev.type) {
           case 'request':
-            this.resend();
+            this.out.resend();
             return true;
           case 'timer-g':
-            this.resend();
+            this.out.resend();
             this.intervalG = Math.min(2 * this.intervalG, timers.T2);
             this.timerG = clock.setTimeout(this.fireG, this.intervalG);
             return true;
@@ -223,7 +224,7 @@ export class InviteServerTransaction {
           case 'respond':
             // RFC 6026 §7.1: the TU's 2xx retransmissions pass through; nothing else may.
             if (ev.response.status >= 200 && ev.response.status < 300) {
-              this.sendResponse(ev.response);
+              this.out.send(ev.response);
               return true;
             }
             return false;
@@ -268,21 +269,6 @@ export class InviteServerTransaction {
     this.handle({ type: 'transport-error', error });
   };
 
-  private sendResponse(response: SipResponse): void {
-    let out: OutboundResponse;
-    try {
-      out = this.ctx.wire.prepareResponse(response, this.source);
-    } catch (error) {
-      this.onSendError(error);
-      return;
-    }
-    this.last = out;
-    this.ctx.wire.transmit(out).catch(this.onSendError);
-  }
-
-  private resend(): void {
-    if (this.last) this.ctx.wire.transmit(this.last).catch(this.onSendError);
-  }
 
   private stopTimers(): void {
     const { clock } = this.ctx;

@@ -17,7 +17,7 @@ import {
   TERMINATED_CLOSED,
   TERMINATED_COMPLETED,
   transportFailure,
-  type OutboundResponse,
+  ResponseSender,
   type ServerTerminated,
   type Termination,
   type TransactionContext,
@@ -37,7 +37,7 @@ const CLOSE: Event = { type: 'close' };
 export class NonInviteServerTransaction {
   readonly kind = 'non-invite-server';
   private current: NonInviteServerState = 'trying';
-  private last: OutboundResponse | undefined;
+  private readonly out: ResponseSender;
   private timerJ: TimerHandle | undefined;
 
   constructor(
@@ -46,14 +46,16 @@ export class NonInviteServerTransaction {
     readonly source: Endpoint,
     readonly key: string,
     private readonly onTerminated: ServerTerminated<NonInviteServerTransaction>,
-  ) {}
+  ) {
+    this.out = new ResponseSender(ctx, source, (error) => this.onSendError(error));
+  }
 
   get state(): NonInviteServerState {
     return this.current;
   }
 
   get lastResponse(): SipResponse | undefined {
-    return this.last?.message;
+    return this.out.last?.message;
   }
 
   get reliable(): boolean {
@@ -84,17 +86,17 @@ export class NonInviteServerTransaction {
         switch (ev.type) {
           case 'request':
             // §17.2.2: discarded in Trying; in Proceeding the last provisional goes out again.
-            if (this.current === 'proceeding') this.resend();
+            if (this.current === 'proceeding') this.out.resend();
             return true;
           case 'respond':
             if (ev.response.status < 200) {
               this.current = 'proceeding';
-              this.sendResponse(ev.response);
+              this.out.send(ev.response);
               return true;
             }
             // §17.2.2: final → Completed; Timer J absorbs request retransmissions (0 if reliable).
             this.current = 'completed';
-            this.sendResponse(ev.response);
+            this.out.send(ev.response);
             if (this.current !== 'completed') return true; // the send failed synchronously
             if (this.reliable) this.terminate(TERMINATED_COMPLETED);
             else this.timerJ = this.ctx.clock.setTimeout(this.fireJ, 64 * this.ctx.timers.T1);
@@ -111,7 +113,7 @@ export class NonInviteServerTransaction {
       case 'completed':
         switch (ev.type) {
           case 'request':
-            this.resend();
+            this.out.resend();
             return true;
           case 'timer-j':
             this.terminate(TERMINATED_COMPLETED);
@@ -138,21 +140,6 @@ export class NonInviteServerTransaction {
     this.handle({ type: 'transport-error', error });
   };
 
-  private sendResponse(response: SipResponse): void {
-    let out: OutboundResponse;
-    try {
-      out = this.ctx.wire.prepareResponse(response, this.source);
-    } catch (error) {
-      this.onSendError(error);
-      return;
-    }
-    this.last = out;
-    this.ctx.wire.transmit(out).catch(this.onSendError);
-  }
-
-  private resend(): void {
-    if (this.last) this.ctx.wire.transmit(this.last).catch(this.onSendError);
-  }
 
   private terminate(termination: Termination): void {
     this.ctx.clock.clearTimeout(this.timerJ);

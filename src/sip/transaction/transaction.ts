@@ -96,3 +96,35 @@ export interface ClientTransactionUser<Tx> {
 
 /** How a server transaction reports its end to the layer's TU. */
 export type ServerTerminated<Tx> = (tx: Tx, termination: Termination) => void;
+
+/**
+ * A server transaction's response path: sends what the TU gives it and keeps the last
+ * response for retransmission (§17.2.1 Timer G and retransmitted INVITEs; §17.2.2
+ * retransmitted requests in Proceeding/Completed).
+ */
+export class ResponseSender {
+  /** The last response sent. */
+  last: OutboundResponse | undefined;
+
+  constructor(
+    private readonly ctx: TransactionContext,
+    private readonly source: Endpoint,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  send(response: SipResponse): void {
+    let out: OutboundResponse;
+    try {
+      out = this.ctx.wire.prepareResponse(response, this.source);
+    } catch (error) {
+      this.onError(error);
+      return;
+    }
+    this.last = out;
+    this.ctx.wire.transmit(out).catch(this.onError);
+  }
+
+  resend(): void {
+    if (this.last) this.ctx.wire.transmit(this.last).catch(this.onError);
+  }
+}
