@@ -8,7 +8,8 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { LegId, MediaEngine } from '../media/engine.ts';
-import { answerOffer, marshalSdp, parseSdp, SdpError, type AudioCodecName, type NegotiatedAudio } from '../media/sdp.ts';
+import { marshalSdp, parseSdp, SdpError } from '../media/sdp.ts';
+import { answerOffer, type AudioCodecName, type NegotiatedAudio } from '../media/sdp-negotiate.ts';
 import { getHeader, parseNameAddr } from '../sip/headers.ts';
 import { parseUri } from '../sip/uri.ts';
 import type { InboundInvite } from '../sip/ua/inbound-invite.ts';

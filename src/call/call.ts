@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { LegId, MediaEngine, PlaySource, ReleaseResult } from '../media/engine.ts';
 import type { PlaybackResult } from '../media/engine.ts';
-import type { NegotiatedAudio } from '../media/sdp.ts';
+import type { NegotiatedAudio } from '../media/sdp-negotiate.ts';
 import type { SipSession, SessionEnd } from '../sip/ua/session.ts';
 import { DigitBuffer } from './digits.ts';
 

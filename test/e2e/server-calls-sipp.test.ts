@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { MediaEngine } from '../../src/media/engine.ts';
-import { createOffer, marshalSdp, parseAnswer, parseSdp } from '../../src/media/sdp.ts';
+import { marshalSdp, parseSdp } from '../../src/media/sdp.ts';
+import { createOffer, parseAnswer } from '../../src/media/sdp-negotiate.ts';
 import { encodeUlaw } from '../../src/media/codecs/g711.ts';
 
 const closers: (() => Promise<unknown>)[] = [];

@@ -2,16 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import {
-  parseSdp,
-  marshalSdp,
-  answerOffer,
-  createOffer,
-  parseAnswer,
-  SdpError,
-  type LocalAudio,
-  type SessionDescription,
-} from '../../src/media/sdp.ts';
+import { parseSdp, marshalSdp, SdpError, type SessionDescription } from '../../src/media/sdp.ts';
+import { answerOffer, createOffer, parseAnswer, type LocalAudio } from '../../src/media/sdp-negotiate.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/sdp/${name}`, import.meta.url), 'latin1');
 const FIXTURES = [
