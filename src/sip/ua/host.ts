@@ -3,7 +3,8 @@
  * agent that owns it. Keeps those objects free of the UA's tables.
  */
 import type { Clock } from '../../clock.ts';
-import type { Endpoint } from '../message.ts';
+import { createResponse } from '../build.ts';
+import type { Endpoint, SipRequest, SipResponse } from '../message.ts';
 import type { TransactionLayer } from '../transaction/layer.ts';
 import type { Logger } from '../transport/transport.ts';
 import type { SipSession } from './session.ts';
@@ -25,4 +26,16 @@ export interface UaHost {
   register(session: SipSession): void;
   /** The session ended: forget it. */
   forget(session: SipSession): void;
+}
+
+/** §11.2: the answer to OPTIONS, in or out of a dialog — what we allow, accept and support. */
+export function optionsResponse(host: UaHost, request: SipRequest): SipResponse {
+  return createResponse(request, 200, 'OK', {
+    headers: [
+      ['Allow', host.allow],
+      ['Accept', 'application/sdp'],
+      ['Supported', host.supported],
+      ['User-Agent', host.userAgent],
+    ],
+  });
 }

@@ -13,7 +13,7 @@ import type { InviteServerTransaction } from '../transaction/invite-server.ts';
 import type { ServerTransaction } from '../transaction/layer.ts';
 import type { Termination } from '../transaction/transaction.ts';
 import { dtmfFromInfo } from './info-dtmf.ts';
-import type { UaHost } from './host.ts';
+import { optionsResponse, type UaHost } from './host.ts';
 import { nextHop } from './target.ts';
 import { Retransmit2xx } from './retransmit-2xx.ts';
 
@@ -120,15 +120,7 @@ export class SipSession {
       }
       case 'OPTIONS':
         this.state = check.dialog;
-        tx.respond(
-          createResponse(request, 200, 'OK', {
-            headers: [
-              ['Allow', this.host.allow],
-              ['Accept', 'application/sdp'],
-              ['Supported', this.host.supported],
-            ],
-          }),
-        );
+        tx.respond(optionsResponse(this.host, request));
         return;
       default:
         this.state = check.dialog;

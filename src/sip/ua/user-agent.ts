@@ -18,7 +18,7 @@ import type { Termination, TimerValues } from '../transaction/transaction.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server.ts';
 import { TransportLayer, type ListenOptions } from '../transport/layer.ts';
 import { nullLogger, type Logger } from '../transport/transport.ts';
-import type { UaHost } from './host.ts';
+import { optionsResponse, type UaHost } from './host.ts';
 import { InboundInvite } from './inbound-invite.ts';
 import { placeCall, type InviteOptions } from './outbound-invite.ts';
 import type { SipSession } from './session.ts';
@@ -196,16 +196,7 @@ export class UserAgent {
         this.cancel(tx, request);
         return;
       case 'OPTIONS':
-        tx.respond(
-          createResponse(request, 200, 'OK', {
-            headers: [
-              ['Allow', this.host.allow],
-              ['Accept', 'application/sdp'],
-              ['Supported', this.host.supported],
-              ['User-Agent', this.host.userAgent],
-            ],
-          }),
-        );
+        tx.respond(optionsResponse(this.host, request));
         return;
       case 'REGISTER':
         if (!this.opts.register) {
