@@ -3,7 +3,7 @@
  * and the call handler. The only file that knows every layer.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -15,12 +15,15 @@ import { UserAgent } from './sip/ua/user-agent.ts';
 import { CallManager } from './call/call-manager.ts';
 import { runWelcomeIvr, WELCOME_PROMPTS } from './demo/welcome-ivr.ts';
 import { AgentPhones } from './agents/phones.ts';
+import { startApi } from './api/server.ts';
+import type { FastifyInstance } from 'fastify';
 
 export interface App {
   readonly ua: UserAgent;
   readonly media: MediaEngine;
   readonly calls: CallManager;
   readonly phones: AgentPhones;
+  readonly api: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -88,14 +91,40 @@ export async function startApp(opts: AppOptions): Promise<App> {
   const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host });
   calls.onCall((call) => runWelcomeIvr(call, { log: logger }));
 
-  logger.info({ sip: `${config.host}:${config.sipPort}`, rtp: config.rtpPorts.join('-'), workers: media.workerCount }, 'surgeline listening');
+  let api: FastifyInstance;
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    api = await startApi({
+      host: config.host,
+      port: config.httpPort,
+      logger,
+      version: pkg.version,
+      startedAt: clock.wallNow(),
+      status: () => ({
+        calls: ua.activeCalls,
+        sip: { invites: ua.stats.invites, rejectedOverload: ua.stats.rejectedOverload, dropped: ua.transport.stats.dropped },
+        media: { workers: media.workerCount, legs: media.legCount },
+      }),
+    });
+  } catch (err) {
+    await ua.close();
+    await media.close();
+    throw err;
+  }
+
+  logger.info(
+    { sip: `${config.host}:${config.sipPort}`, http: `${config.host}:${config.httpPort}`, rtp: config.rtpPorts.join('-'), workers: media.workerCount },
+    'surgeline listening',
+  );
 
   return {
     ua,
     media,
     calls,
     phones,
+    api,
     async close() {
+      await api.close();
       await ua.close();
       phones.close();
       await media.close();

@@ -162,4 +162,9 @@ test('after all that the server still takes calls', async () => {
   assert.ok(!(session instanceof InviteFailedError), `call answered (${String(session)})`);
   if (!(session instanceof InviteFailedError) && !(session instanceof Error)) await (session as Awaited<ReturnType<UserAgent['invite']>>).bye();
   assert.equal(server.child.exitCode, null, 'the server is still running');
+  const health = await fetch(`http://127.0.0.1:${server.sipPort + 3000}/api/v1/health`);
+  assert.equal(health.status, 200);
+  const body = (await health.json()) as { status: string; sip: { dropped: number } };
+  assert.equal(body.status, 'ok');
+  assert.ok(body.sip.dropped >= 2, `the garbage and the bad CSeq were counted as dropped (${body.sip.dropped})`);
 });
