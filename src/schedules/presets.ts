@@ -1,0 +1,59 @@
+/**
+ * Ready-made schedules for the common cases in the product brief and the seed material:
+ * round-the-clock lines, office hours, a night shift (the seeds' "20:00 – 次日 8:00" off-hours
+ * window) and the seeds' restaurant that plays an after-hours message with when to call back.
+ */
+import { parseSchedule, WEEKDAYS } from './schedule.ts';
+import type { Interval, Schedule, Weekday } from './schedule.ts';
+
+function everyDay(hours: Interval[], days: readonly Weekday[] = WEEKDAYS): Schedule['weekly'] {
+  const weekly = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } as Schedule['weekly'];
+  for (const d of days) weekly[d] = hours.map((iv) => ({ ...iv }));
+  return weekly;
+}
+
+/** Open every minute of every day (24/7 lines): nextChange() is undefined. */
+export function twentyFourSeven(timeZone = 'Asia/Taipei'): Schedule {
+  return parseSchedule({ timeZone, weekly: everyDay([{ open: '00:00', close: '24:00' }]), holidays: [] });
+}
+
+/** Monday to Friday 09:00–18:00 (Taipei office hours by default). */
+export function weekdayOfficeHours(timeZone = 'Asia/Taipei'): Schedule {
+  return parseSchedule({
+    timeZone,
+    weekly: everyDay([{ open: '09:00', close: '18:00' }], ['mon', 'tue', 'wed', 'thu', 'fri']),
+    holidays: [],
+  });
+}
+
+/** Every night 20:00 to 08:00 the next morning: the seeds' off-hours window, a past-midnight shift. */
+export function nightShift(timeZone = 'Asia/Taipei'): Schedule {
+  return parseSchedule({ timeZone, weekly: everyDay([{ open: '20:00', close: '08:00' }]), holidays: [] });
+}
+
+/**
+ * The seeds' restaurant example gives no hours, so a typical lunch/dinner split: 11:30–14:00
+ * and 17:30–21:30, Tuesday to Sunday, closed Mondays (公休).
+ */
+export function restaurant(timeZone = 'Asia/Taipei'): Schedule {
+  return parseSchedule({
+    timeZone,
+    weekly: everyDay(
+      [
+        { open: '11:30', close: '14:00' },
+        { open: '17:30', close: '21:30' },
+      ],
+      ['tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+    ),
+    holidays: [],
+  });
+}
+
+/**
+ * The restaurant's after-hours ("下班后") message, worded as the seed describes it: say it is
+ * closed, when to call back to book, and offer the self-service alternative.
+ */
+export const RESTAURANT_AFTER_HOURS_MESSAGE =
+  '您好,感谢您致电本餐厅。我们现在已经打烊。' +
+  '营业时间为每周二至周日,午餐 11:30 至 14:00,晚餐 17:30 至 21:30,每周一公休。' +
+  '订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!';
