@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { MIGRATIONS, MigrationError, migrate } from '../../src/store/migrate.ts';
+import { eachBackend } from './backends.ts';
+
+const latest = MIGRATIONS.at(-1)?.version ?? 0;
+
+eachBackend('migrations', (ctx) => {
+  test('the first open applied every migration and recorded it', async () => {
+    assert.deepEqual(ctx.store().migration?.applied, MIGRATIONS.map((m) => m.version));
+    const rows = await ctx.store().db.selectFrom('schema_migrations').select(['version', 'name', 'applied_at']).execute();
+    assert.deepEqual(
+      rows.map((r) => [r.version, r.name]),
+      MIGRATIONS.map((m) => [m.version, m.name]),
+    );
+    assert.equal(rows[0]?.applied_at.getTime(), ctx.clock.wallNow());
+  });
+
+  test('running migrations again is a no-op', async () => {
+    const again = await migrate(ctx.store().db, { clock: ctx.clock });
+    assert.deepEqual(again, { applied: [], version: latest });
+    const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM schema_migrations`.execute(ctx.store().db);
+    assert.equal(rows[0]?.n, String(MIGRATIONS.length));
+  });
+
+  test('a failing migration leaves neither its tables nor its record behind', async () => {
+    const failing = {
+      version: latest + 1,
+      name: 'half_done',
+      async up(db: Parameters<(typeof MIGRATIONS)[number]['up']>[0]) {
+        await sql`CREATE TABLE half_done (x int)`.execute(db);
+        await sql`SELECT 1 / 0`.execute(db);
+      },
+    };
+    await assert.rejects(migrate(ctx.store().db, { migrations: [...MIGRATIONS, failing] }), /division by zero/);
+    const { rows } = await sql<{ t: string | null }>`SELECT to_regclass('half_done')::text AS t`.execute(ctx.store().db);
+    assert.equal(rows[0]?.t, null);
+    const versions = await ctx.store().db.selectFrom('schema_migrations').select('version').execute();
+    assert.equal(versions.length, MIGRATIONS.length);
+  });
+
+  test('refuses a database at a newer version than the code knows', async () => {
+    const db = ctx.store().db;
+    await db.insertInto('schema_migrations').values({ version: 999, name: 'future', applied_at: new Date() }).execute();
+    try {
+      await assert.rejects(migrate(db), (err: unknown) => err instanceof MigrationError && /version 999/.test(err.message));
+    } finally {
+      await db.deleteFrom('schema_migrations').where('version', '=', 999).execute();
+    }
+  });
+
+  test('refuses a recorded migration whose name differs from the code', async () => {
+    const db = ctx.store().db;
+    await db.updateTable('schema_migrations').set({ name: 'other' }).where('version', '=', 1).execute();
+    try {
+      await assert.rejects(migrate(db), MigrationError);
+    } finally {
+      await db.updateTable('schema_migrations').set({ name: MIGRATIONS[0]?.name ?? '' }).where('version', '=', 1).execute();
+    }
+  });
+
+  test('data persists across close and reopen at the same location, and reopening migrates nothing', async () => {
+    const now = new Date(ctx.clock.wallNow());
+    await ctx.store().db.insertInto('tenants').values({ slug: 'persist', name: 'Persist Co', created_at: now }).execute();
+    const reopened = await ctx.reopen();
+    assert.deepEqual(reopened.migration?.applied, []);
+    const row = await reopened.db.selectFrom('tenants').selectAll().where('slug', '=', 'persist').executeTakeFirst();
+    assert.equal(row?.name, 'Persist Co');
+    assert.equal(row?.created_at.getTime(), now.getTime());
+  });
+
+  test('a transaction is atomic and isolated from other callers of the same store', async () => {
+    const db = ctx.store().db;
+    const now = new Date(ctx.clock.wallNow());
+    let outside: Promise<{ slug: string }[]> | undefined;
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('tenants').values({ slug: 'rolled-back', name: 'x', created_at: now }).execute();
+        // A concurrent caller outside the transaction must neither see the uncommitted row nor
+        // run inside the transaction (PGlite has one session: the dialect must make it wait).
+        outside = db.selectFrom('tenants').select('slug').where('slug', '=', 'rolled-back').execute();
+        await trx.insertInto('tenants').values({ slug: 'rolled-back', name: 'dup', created_at: now }).execute();
+      }),
+      /duplicate key/,
+    );
+    assert.deepEqual(await outside, []);
+    const rows = await db.selectFrom('tenants').select('slug').where('slug', '=', 'rolled-back').execute();
+    assert.deepEqual(rows, []);
+  });
+});
