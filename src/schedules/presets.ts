@@ -3,8 +3,10 @@
  * round-the-clock lines, office hours, a night shift (the seeds' "20:00 – 次日 8:00" off-hours
  * window) and the seeds' restaurant that plays an after-hours message with when to call back.
  */
-import { parseSchedule, WEEKDAYS } from './schedule.ts';
+import { parseSchedule, weekdayOf, WEEKDAYS } from './schedule.ts';
 import type { Interval, Schedule, Weekday } from './schedule.ts';
+import { isOpen } from './evaluate.ts';
+import { DAY_MS, MINUTE_MS, wallOf } from './zone.ts';
 
 function everyDay(hours: Interval[], days: readonly Weekday[] = WEEKDAYS): Schedule['weekly'] {
   const weekly = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } as Schedule['weekly'];
@@ -57,3 +59,38 @@ export const RESTAURANT_AFTER_HOURS_MESSAGE =
   '您好,感谢您致电本餐厅。我们现在已经打烊。' +
   '营业时间为每周二至周日,午餐 11:30 至 14:00,晚餐 17:30 至 21:30,每周一公休。' +
   '订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!';
+
+const ZH_WEEKDAY: Record<Weekday, string> = { mon: '周一', tue: '周二', wed: '周三', thu: '周四', fri: '周五', sat: '周六', sun: '周日' };
+
+/**
+ * When a closed line opens again, in the line's own local time and the seeds' wording:
+ * 今天 17:30, 明天(周二)11:30, 后天(周三)11:30, or 12月28日(周一)09:00.
+ * Undefined when it is open now or never opens again.
+ */
+export function reopeningText(schedule: Schedule, instantMs: number): string | undefined {
+  const st = isOpen(schedule, instantMs);
+  if (st.open || st.until === undefined) return undefined;
+  const nowWall = wallOf(schedule.timeZone, instantMs);
+  const thenWall = wallOf(schedule.timeZone, st.until);
+  const thenDay = Math.floor(thenWall / DAY_MS);
+  const days = thenDay - Math.floor(nowWall / DAY_MS);
+  const minutes = Math.floor((thenWall - thenDay * DAY_MS) / MINUTE_MS);
+  const time = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  const weekday = ZH_WEEKDAY[weekdayOf(thenDay)];
+  if (days === 0) return `今天 ${time}`;
+  if (days === 1) return `明天(${weekday})${time}`;
+  if (days === 2) return `后天(${weekday})${time}`;
+  const date = new Date(thenDay * DAY_MS);
+  return `${date.getUTCMonth() + 1}月${date.getUTCDate()}日(${weekday})${time}`;
+}
+
+/**
+ * The after-hours message with the specific time to call back, as the seed asks for; falls
+ * back to the fixed text when the reopening is unknown. Undefined while the restaurant is open.
+ */
+export function restaurantAfterHoursMessage(schedule: Schedule, instantMs: number): string | undefined {
+  if (isOpen(schedule, instantMs).open) return undefined;
+  const when = reopeningText(schedule, instantMs);
+  if (when === undefined) return RESTAURANT_AFTER_HOURS_MESSAGE;
+  return `您好,感谢您致电本餐厅。我们现在已经打烊,将于${when}开始营业。订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!`;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseSchedule } from '../../src/schedules/schedule.ts';
 import type { Holiday, Interval, Schedule, Weekday } from '../../src/schedules/schedule.ts';
 import { isOpen, nextChange } from '../../src/schedules/evaluate.ts';
-import { twentyFourSeven, weekdayOfficeHours, nightShift, restaurant, RESTAURANT_AFTER_HOURS_MESSAGE } from '../../src/schedules/presets.ts';
+import { twentyFourSeven, weekdayOfficeHours, nightShift, restaurant, RESTAURANT_AFTER_HOURS_MESSAGE, reopeningText, restaurantAfterHoursMessage } from '../../src/schedules/presets.ts';
 
 const at = (iso: string): number => {
   const t = Date.parse(iso);
@@ -201,5 +201,30 @@ describe('restaurant preset', () => {
   });
   test('the after-hours message says it is closed and when to call back', () => {
     for (const part of ['打烊', '11:30', '14:00', '17:30', '21:30', '周一公休', '来电']) assert.ok(RESTAURANT_AFTER_HOURS_MESSAGE.includes(part), part);
+  });
+});
+
+describe('after-hours message with the time to call back', () => {
+  const r = parseSchedule({ ...restaurant(), holidays: [{ date: '2026-12-25', name: '聖誕節' }] });
+  test('between lunch and dinner, overnight, over the monday closure and a holiday', () => {
+    // Tue 2026-11-24 15:00 Taipei.
+    assert.equal(reopeningText(r, at('2026-11-24T07:00:00Z')), '今天 17:30');
+    assert.equal(
+      restaurantAfterHoursMessage(r, at('2026-11-24T07:00:00Z')),
+      '您好,感谢您致电本餐厅。我们现在已经打烊,将于今天 17:30开始营业。订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!',
+    );
+    // Tue 22:00 → Wed lunch.
+    assert.equal(reopeningText(r, at('2026-11-24T14:00:00Z')), '明天(周三)11:30');
+    // Sun 22:00 (2026-11-29) → Tue (Monday is closed).
+    assert.equal(reopeningText(r, at('2026-11-29T14:00:00Z')), '后天(周二)11:30');
+    // Thu 2026-12-24 22:00 → Christmas closed → Sat 12-26, two days on.
+    assert.equal(reopeningText(r, at('2026-12-24T14:00:00Z')), '后天(周六)11:30');
+    // Mon 12:00 with Tue and Wed as holidays: three days on, so the date is spelled out.
+    const closedLong = parseSchedule({ ...restaurant(), holidays: ['2026-11-24', '2026-11-25'].map((date) => ({ date })) });
+    assert.equal(reopeningText(closedLong, at('2026-11-23T04:00:00Z')), '11月26日(周四)11:30');
+  });
+  test('no message while open; the fixed text when it never reopens', () => {
+    assert.equal(restaurantAfterHoursMessage(r, at('2026-11-24T04:00:00Z')), undefined);
+    assert.equal(restaurantAfterHoursMessage(sched('Asia/Taipei', {}), at('2026-11-24T04:00:00Z')), RESTAURANT_AFTER_HOURS_MESSAGE);
   });
 });
