@@ -57,3 +57,14 @@ export function mapConflict(err: unknown, what: string): unknown {
   if (s?.code === UNIQUE_VIOLATION) return new ConflictError(`${what} already exists`, s.constraint);
   return err;
 }
+
+/** Input the store refuses before asking the database (bad number format, unknown time zone). */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

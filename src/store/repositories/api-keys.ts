@@ -1,0 +1,165 @@
+/**
+ * API keys: `sl_<prefix>_<secret>`. The plaintext is returned once, at creation; the store
+ * keeps sha256 of the whole key. A slow password hash (scrypt, argon2) exists to make
+ * guessing low-entropy human passwords expensive; a key whose secret is 32 random bytes
+ * (256 bits) cannot be guessed however fast the hash, so sha256 loses nothing and keeps
+ * every authenticated request cheap. The prefix is not secret: it is shown in lists so that
+ * people can tell keys apart, and it finds the row without scanning hashes.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.ts';
+import { FOREIGN_KEY_VIOLATION, NotFoundError, ValidationError, sqlState } from '../errors.ts';
+import { isUuid, requireId } from '../ids.ts';
+import { ROLES, type Database, type Role } from '../schema.ts';
+
+const KEY = /^sl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+/** last_used_at is for people ("used 3 days ago"); writing it on every request would turn each read into a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Who a verified key speaks for. */
+export interface ApiKeyPrincipal {
+  keyId: string;
+  tenantId: string;
+  role: Role;
+  name: string;
+}
+
+export interface ApiKeysRepository {
+  /** `key` is the plaintext, available only here. */
+  create(tenantId: string, input: { name: string; role: Role }): Promise<{ key: string; apiKey: ApiKey }>;
+  /** Undefined for malformed, unknown or revoked keys alike. */
+  verify(key: string): Promise<ApiKeyPrincipal | undefined>;
+  /** Throws NotFoundError; revoking an already revoked key keeps the first revocation time. */
+  revoke(tenantId: string, keyId: string): Promise<void>;
+  list(tenantId: string): Promise<ApiKey[]>;
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+type ApiKeyColumns = Pick<
+  Database['api_keys'],
+  'name' | 'role' | 'prefix'
+> & { id: string; tenant_id: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null };
+
+function toApiKey(row: ApiKeyColumns): ApiKey {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+const PUBLIC_COLUMNS = ['id', 'tenant_id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
+export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRepository {
+  return {
+    async create(tenantId, { name, role }) {
+      requireId('tenant', tenantId);
+      if (!ROLES.includes(role)) throw new ValidationError('role', `one of ${ROLES.join(', ')}`);
+      if (name.trim() === '') throw new ValidationError('name', 'must not be empty');
+      // 48 bits of prefix: a collision is rare enough that one retry on the unique index is plenty.
+      for (let attempt = 0; ; attempt++) {
+        const prefix = randomBytes(6).toString('hex');
+        const key = `sl_${prefix}_${randomBytes(32).toString('base64url')}`;
+        try {
+          const row = await db
+            .insertInto('api_keys')
+            .values({
+              tenant_id: tenantId,
+              name,
+              role,
+              key_hash: hashKey(key),
+              prefix,
+              created_at: new Date(clock.wallNow()),
+            })
+            .returning(PUBLIC_COLUMNS)
+            .executeTakeFirstOrThrow();
+          return { key, apiKey: toApiKey(row) };
+        } catch (err) {
+          const s = sqlState(err);
+          if (s?.code === FOREIGN_KEY_VIOLATION) throw new NotFoundError('tenant', tenantId);
+          if (s?.code === '23505' && s.constraint === 'api_keys_prefix_key' && attempt < 2) continue;
+          throw err;
+        }
+      }
+    },
+
+    async verify(key) {
+      const m = KEY.exec(key);
+      if (!m) return undefined;
+      const prefix = m[1] ?? '';
+      // Unscoped by design: the key is what tells us the tenant.
+      const row = await db
+        .selectFrom('api_keys')
+        .select(['id', 'tenant_id', 'name', 'role', 'key_hash', 'last_used_at', 'revoked_at'])
+        .where('prefix', '=', prefix)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      // Constant-time: the prefix is public, so timing must not reveal how much of the secret matched.
+      const presented = Buffer.from(hashKey(key), 'hex');
+      const stored = Buffer.from(row.key_hash, 'hex');
+      if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return undefined;
+      if (row.revoked_at !== null) return undefined;
+      const now = clock.wallNow();
+      if (row.last_used_at === null || now - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
+        await db
+          .updateTable('api_keys')
+          .set({ last_used_at: new Date(now) })
+          .where('tenant_id', '=', row.tenant_id)
+          .where('id', '=', row.id)
+          .execute();
+      }
+      return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
+    },
+
+    async revoke(tenantId, keyId) {
+      if (!isUuid(tenantId) || !isUuid(keyId)) throw new NotFoundError('api key', keyId);
+      const existing = await db
+        .selectFrom('api_keys')
+        .select(['id', 'revoked_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', keyId)
+        .executeTakeFirst();
+      if (!existing) throw new NotFoundError('api key', keyId);
+      if (existing.revoked_at !== null) return;
+      await db
+        .updateTable('api_keys')
+        .set({ revoked_at: new Date(clock.wallNow()) })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', keyId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
+
+    async list(tenantId) {
+      if (!isUuid(tenantId)) return [];
+      const rows = await db
+        .selectFrom('api_keys')
+        .select(PUBLIC_COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created_at')
+        .orderBy('prefix')
+        .execute();
+      return rows.map(toApiKey);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NotFoundError, ValidationError } from '../../src/store/errors.ts';
+import { apiKeysRepository, hashKey } from '../../src/store/repositories/api-keys.ts';
+import { tenantsRepository } from '../../src/store/repositories/tenants.ts';
+import type { Role } from '../../src/store/schema.ts';
+import { eachBackend } from './backends.ts';
+
+eachBackend('api keys', (ctx) => {
+  const repos = () => ({
+    tenants: tenantsRepository(ctx.store().db, ctx.clock),
+    keys: apiKeysRepository(ctx.store().db, ctx.clock),
+  });
+
+  test('create returns the plaintext once; only its sha256 is stored', async () => {
+    const { tenants, keys } = repos();
+    const t = await tenants.create({ slug: 'keys-store', name: 'K' });
+    const { key, apiKey } = await keys.create(t.id, { name: 'ci', role: 'admin' });
+    assert.match(key, /^sl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    assert.equal(key.slice(3, 15), apiKey.prefix);
+    assert.deepEqual({ ...apiKey, id: '' }, {
+      id: '',
+      tenantId: t.id,
+      name: 'ci',
+      role: 'admin',
+      prefix: apiKey.prefix,
+      createdAt: new Date(ctx.clock.wallNow()),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    const row = await ctx.store().db.selectFrom('api_keys').selectAll().where('id', '=', apiKey.id).executeTakeFirstOrThrow();
+    assert.equal(row.key_hash, hashKey(key));
+    assert.ok(!JSON.stringify(row).includes(key.slice(16)), 'the secret is not stored');
+    assert.deepEqual(await keys.list(t.id), [apiKey]);
+    await assert.rejects(keys.create(t.id, { name: 'x', role: 'root' as Role }), ValidationError);
+  });
+
+  test('verify finds the tenant and role; wrong, malformed and foreign-prefix keys fail', async () => {
+    const { tenants, keys } = repos();
+    const t = await tenants.create({ slug: 'keys-verify', name: 'K' });
+    const { key, apiKey } = await keys.create(t.id, { name: 'desk', role: 'supervisor' });
+    assert.deepEqual(await keys.verify(key), { keyId: apiKey.id, tenantId: t.id, role: 'supervisor', name: 'desk' });
+    // Same prefix, different secret (last character changed).
+    const last = key.at(-1) === 'A' ? 'B' : 'A';
+    assert.equal(await keys.verify(key.slice(0, -1) + last), undefined);
+    assert.equal(await keys.verify(key + 'x'), undefined);
+    assert.equal(await keys.verify(''), undefined);
+    assert.equal(await keys.verify(`sl_000000000000_${'a'.repeat(43)}`), undefined);
+  });
+
+  test('verify records last use at most once a minute', async () => {
+    const { tenants, keys } = repos();
+    const t = await tenants.create({ slug: 'keys-used', name: 'K' });
+    const { key, apiKey } = await keys.create(t.id, { name: 'bot', role: 'agent' });
+    const first = ctx.clock.wallNow();
+    await keys.verify(key);
+    ctx.clock.advance(30_000);
+    await keys.verify(key);
+    assert.equal((await keys.list(t.id))[0]?.lastUsedAt?.getTime(), first);
+    ctx.clock.advance(30_000);
+    await keys.verify(key);
+    assert.equal((await keys.list(t.id))[0]?.lastUsedAt?.getTime(), first + 60_000);
+    assert.equal((await keys.list(t.id))[0]?.id, apiKey.id);
+  });
+
+  test('revoke: the key stops verifying; only its own tenant can revoke it', async () => {
+    const { tenants, keys } = repos();
+    const a = await tenants.create({ slug: 'keys-rev-a', name: 'A' });
+    const b = await tenants.create({ slug: 'keys-rev-b', name: 'B' });
+    const { key, apiKey } = await keys.create(a.id, { name: 'old', role: 'admin' });
+    const other = await keys.create(a.id, { name: 'other', role: 'admin' });
+    await assert.rejects(keys.revoke(b.id, apiKey.id), NotFoundError);
+    assert.notEqual(await keys.verify(key), undefined);
+    const revokedAt = ctx.clock.wallNow();
+    await keys.revoke(a.id, apiKey.id);
+    assert.equal(await keys.verify(key), undefined);
+    assert.notEqual(await keys.verify(other.key), undefined, 'other keys are untouched');
+    ctx.clock.advance(1000);
+    await keys.revoke(a.id, apiKey.id);
+    const listed = await keys.list(a.id);
+    assert.equal(listed.find((k) => k.id === apiKey.id)?.revokedAt?.getTime(), revokedAt);
+    assert.deepEqual(await keys.list(b.id), []);
+    await assert.rejects(keys.revoke(a.id, 'nope'), NotFoundError);
+  });
+
+  test('a key of tenant A verifies to tenant A only', async () => {
+    const { tenants, keys } = repos();
+    const a = await tenants.create({ slug: 'keys-iso-a', name: 'A' });
+    const b = await tenants.create({ slug: 'keys-iso-b', name: 'B' });
+    const ka = await keys.create(a.id, { name: 'a', role: 'admin' });
+    const kb = await keys.create(b.id, { name: 'b', role: 'admin' });
+    assert.equal((await keys.verify(ka.key))?.tenantId, a.id);
+    assert.equal((await keys.verify(kb.key))?.tenantId, b.id);
+    // A's prefix with B's secret is neither key.
+    assert.equal(await keys.verify(`sl_${ka.apiKey.prefix}_${kb.key.slice(16)}`), undefined);
+  });
+});
