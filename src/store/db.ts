@@ -10,6 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { lockDir } from './dir-lock.ts';
 import { migrate, type MigrateResult } from './migrate.ts';
 import { PGLITE_PARSERS, PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './schema.ts';
@@ -44,26 +45,46 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<Store> {
   const opened = 'dataDir' in location ? await openPGlite(location.dataDir) : await openPostgres(location);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    // Idempotent: a second close must not remove a lock that another opener has taken since.
+    if (closed) return;
+    closed = true;
+    try {
+      await opened.db.destroy();
+    } finally {
+      await opened.unlock();
+    }
+  };
   try {
     const migration = options.migrate === false ? undefined : await migrate(opened.db, options.clock ? { clock: options.clock } : {});
-    return { ...opened, migration, close: () => opened.db.destroy() };
+    return { db: opened.db, kind: opened.kind, migration, close };
   } catch (err) {
-    await opened.db.destroy();
+    await close();
     throw err;
   }
 }
 
-async function openPGlite(dataDir: string): Promise<{ db: Kysely<Database>; kind: StoreKind }> {
-  const dir = pgliteDir(dataDir);
-  await mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, { parsers: PGLITE_PARSERS });
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), kind: 'pglite' };
-}
-
-async function openPostgres(location: { databaseUrl: string; schema?: string }): Promise<{
+interface Opened {
   db: Kysely<Database>;
   kind: StoreKind;
-}> {
+  unlock(): Promise<void>;
+}
+
+async function openPGlite(dataDir: string): Promise<Opened> {
+  const dir = pgliteDir(dataDir);
+  await mkdir(dir, { recursive: true });
+  const unlock = await lockDir(dataDir);
+  try {
+    const pglite = await PGlite.create(dir, { parsers: PGLITE_PARSERS });
+    return { db: new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), kind: 'pglite', unlock };
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+}
+
+async function openPostgres(location: { databaseUrl: string; schema?: string }): Promise<Opened> {
   const { schema } = location;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
   if (schema !== undefined) {
@@ -82,5 +103,6 @@ async function openPostgres(location: { databaseUrl: string; schema?: string }):
   // An idle client dropped by the server emits 'error' on the pool; unhandled, that would
   // kill the process. The next query checks out a fresh client and reports any real outage.
   pool.on('error', () => {});
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres' };
+  // PostgreSQL arbitrates concurrent nodes itself; there is nothing to lock here.
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres', unlock: async () => {} };
 }

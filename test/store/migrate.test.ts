@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sql } from 'kysely';
+import { openStore } from '../../src/store/db.ts';
+import { StoreLockedError } from '../../src/store/dir-lock.ts';
 import { MIGRATIONS, MigrationError, migrate } from '../../src/store/migrate.ts';
 import { eachBackend } from './backends.ts';
 
@@ -87,5 +91,18 @@ eachBackend('migrations', (ctx) => {
     assert.deepEqual(await outside, []);
     const rows = await db.selectFrom('tenants').select('slug').where('slug', '=', 'rolled-back').execute();
     assert.deepEqual(rows, []);
+  });
+
+  test('an embedded store can be open in only one place at a time', { skip: ctx.kind !== 'pglite' && 'PGlite only' }, async () => {
+    await assert.rejects(openStore(ctx.location()), StoreLockedError);
+    // The refused open must not have disturbed the open store.
+    await ctx.store().db.selectFrom('tenants').select('id').execute();
+    // A lock left by a process that is gone is taken over.
+    const location = ctx.location();
+    assert.ok('dataDir' in location);
+    await ctx.store().close();
+    await writeFile(join(location.dataDir, 'surgeline.lock'), '999999999\n');
+    const reopened = await ctx.reopen();
+    assert.deepEqual(reopened.migration?.applied, []);
   });
 });
