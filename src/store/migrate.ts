@@ -50,6 +50,8 @@ export async function migrate(
       const doneVersions = new Set(done.map((d) => d.version));
       const next = migrations.find((m) => !doneVersions.has(m.version));
       if (!next) return undefined;
+      // Migrations see an untyped database: schema.ts describes the newest schema, not the one
+      // an older migration runs against.
       await next.up(trx as unknown as Kysely<unknown>);
       await trx
         .insertInto('schema_migrations')
