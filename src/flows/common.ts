@@ -8,12 +8,15 @@ import { z } from 'zod';
  * own variables the announcements module fills in, so a flow never reads them as variables.
  */
 
-/** Node ids and variable names are used in paths ("nodes.menu1.options.3"), so no dots in ids. */
-export const NODE_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/**
+ * Node ids are used in paths ("nodes.menu1.options.3"), so no dots in ids. `__proto__` is
+ * refused here and in variable names: as an object key it would not survive parsing.
+ */
+export const NODE_ID = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/;
 export const nodeId = z.string().regex(NODE_ID, { message: 'a node id: letters, digits, "_" or "-", not starting with a digit' });
 
 /** A variable name; dotted names are namespaces (e.g. `caller.number`). */
-export const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+export const VARIABLE = /^(?!__proto__(\.|$))[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export const variableName = z.string().regex(VARIABLE, { message: 'a variable name such as orderStatus or order.status' });
 
 /** Names under these namespaces are filled by the runtime for every call, never by the flow. */

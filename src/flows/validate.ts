@@ -44,6 +44,10 @@ export type FlowValidation =
   | { ok: false; problems: FlowProblem[]; warnings: FlowProblem[] };
 
 export function validateFlow(input: unknown): FlowValidation {
+  // JSON.parse keeps "__proto__" as an own key, but zod drops it silently from records,
+  // so a node or variable with that name would vanish instead of being reported.
+  const protoProblems = protoKeys(input);
+  if (protoProblems.length > 0) return { ok: false, problems: protoProblems, warnings: [] };
   const parsed = flowSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: schemaProblems(parsed.error.issues), warnings: [] };
   const flow = parsed.data;
@@ -56,6 +60,40 @@ function problemAt(path: ReadonlyArray<PropertyKey>, message: string): FlowProbl
   const problem: FlowProblem = { path: path.map((p) => String(p)).join('.'), message };
   if (path[0] === 'nodes' && path.length > 1) problem.node = String(path[1]);
   return problem;
+}
+
+interface PathLink {
+  key: string;
+  parent: PathLink | undefined;
+}
+
+function pathOf(link: PathLink | undefined): string[] {
+  const keys: string[] = [];
+  for (let l = link; l !== undefined; l = l.parent) keys.push(l.key);
+  return keys.reverse();
+}
+
+/**
+ * Iterative, so a hostile, deeply nested document cannot overflow the stack; paths are
+ * linked to their parent and spelled out only for a problem, so depth costs linear time.
+ */
+function protoKeys(input: unknown): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  const pending: Array<{ value: unknown; at: PathLink | undefined }> = [{ value: input, at: undefined }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    if (item.at?.key === '__proto__') {
+      problems.push(problemAt(pathOf(item.at), '"__proto__" cannot be used as a name'));
+      continue;
+    }
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    const entries = Object.entries(item.value);
+    // Pushed in reverse so that problems come out in document order.
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i]!;
+      pending.push({ value: child, at: { key, parent: item.at } });
+    }
+  }
+  return problems;
 }
 
 function schemaProblems(issues: ReadonlyArray<z.core.$ZodIssue>): FlowProblem[] {

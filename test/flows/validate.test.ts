@@ -283,3 +283,35 @@ describe('robustness', () => {
     );
   });
 });
+
+describe('object keys that are not plain names', () => {
+  test('"__proto__" as a key anywhere is refused at its path, not silently dropped', () => {
+    const problems = problemsOf(
+      JSON.parse('{"version":1,"name":"x","start":"a","nodes":{"a":{"type":"set","variables":{"__proto__":"1"},"next":"b"},"b":{"type":"hangup"},"__proto__":{"type":"hangup"}}}'),
+    );
+    assert.deepEqual(where(problems), [
+      { path: 'nodes.a.variables.__proto__', node: 'a' },
+      { path: 'nodes.__proto__', node: '__proto__' },
+    ]);
+  });
+
+  test('targets named like Object.prototype members are unknown targets', () => {
+    const problems = problemsOf({
+      version: 1,
+      name: 'x',
+      start: 'a',
+      nodes: { a: { type: 'menu', prompt: { text: 'x' }, options: { '1': 'toString', '2': 'constructor' } } },
+    });
+    assert.deepEqual(where(problems), [
+      { path: 'nodes.a.options.1', node: 'a' },
+      { path: 'nodes.a.options.2', node: 'a' },
+    ]);
+  });
+});
+
+test('a deeply nested document is rejected without overflowing the stack', () => {
+  let deep: unknown = 'x';
+  for (let i = 0; i < 100_000; i++) deep = [deep];
+  const problems = problemsOf({ version: 1, name: 'x', start: 'a', nodes: { a: { type: 'hangup', reason: deep } } });
+  assert.deepEqual(where(problems), [{ path: 'nodes.a.reason', node: 'a' }]);
+});
