@@ -9,6 +9,8 @@ export interface Config {
   readonly httpPort: number;
   readonly rtpPorts: readonly [number, number];
   readonly dataDir: string;
+  /** PostgreSQL instead of the embedded store (PGlite in dataDir). */
+  readonly databaseUrl?: string | undefined;
   readonly maxCalls: number;
   readonly mediaWorkers?: number | undefined;
   /** Nice value for media worker threads (negative needs root or CAP_SYS_NICE; refused values are logged and ignored). */
@@ -38,6 +40,7 @@ const configSchema = z.object({
   httpPort: portSchema,
   rtpPorts: rangeSchema,
   dataDir: z.string().min(1),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user@host:port/database').optional(),
   maxCalls: z.coerce.number().int().min(1),
   mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
   mediaNice: z.coerce.number().int().min(-20).max(19),
@@ -58,6 +61,7 @@ export const CONFIG_FLAGS = {
   'http-port': { type: 'string', env: 'SURGELINE_HTTP_PORT', default: '8080', help: 'HTTP API and console port' },
   'rtp-ports': { type: 'string', env: 'SURGELINE_RTP_PORTS', default: '20000-29999', help: 'RTP port range, low-high' },
   'data-dir': { type: 'string', env: 'SURGELINE_DATA_DIR', default: './data', help: 'embedded store, prompts, recordings' },
+  'database-url': { type: 'string', env: 'DATABASE_URL', default: undefined, help: 'PostgreSQL instead of the embedded store' },
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
   'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: cores - 1, at least 1)' },
   'media-nice': { type: 'string', env: 'SURGELINE_MEDIA_NICE', default: '-10', help: 'nice value of media threads, so packets keep their 20 ms pace on a busy host' },
@@ -86,6 +90,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     httpPort: pick('http-port'),
     rtpPorts: pick('rtp-ports'),
     dataDir: pick('data-dir'),
+    databaseUrl: pick('database-url'),
     maxCalls: pick('max-calls'),
     mediaWorkers: pick('media-workers'),
     mediaNice: pick('media-nice'),

@@ -10,6 +10,8 @@ import { ApiError, codeForStatus, errorBody } from './errors.ts';
 export interface NodeStatus {
   /** Calls in progress (set up or established). */
   calls: number;
+  /** Which store backs the node. */
+  store: 'pglite' | 'postgres';
   sip: { invites: number; rejectedOverload: number; dropped: number };
   media: { workers: number; legs: number };
 }

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/log.ts';
 
 let api: FastifyInstance;
 let base: string;
-let status: NodeStatus = { calls: 3, sip: { invites: 10, rejectedOverload: 1, dropped: 2 }, media: { workers: 1, legs: 3 } };
+let status: NodeStatus = { calls: 3, store: 'pglite', sip: { invites: 10, rejectedOverload: 1, dropped: 2 }, media: { workers: 1, legs: 3 } };
 
 before(async () => {
   api = await startApi({ host: '127.0.0.1', port: 0, logger: silentLogger(), version: '0.1.0', startedAt: Date.now(), status: () => status });

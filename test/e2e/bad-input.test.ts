@@ -164,7 +164,8 @@ test('after all that the server still takes calls', async () => {
   assert.equal(server.child.exitCode, null, 'the server is still running');
   const health = await fetch(`http://127.0.0.1:${server.sipPort + 3000}/api/v1/health`);
   assert.equal(health.status, 200);
-  const body = (await health.json()) as { status: string; sip: { dropped: number } };
+  const body = (await health.json()) as { status: string; store: string; sip: { dropped: number } };
   assert.equal(body.status, 'ok');
+  assert.equal(body.store, 'pglite', 'the embedded store backs a node without DATABASE_URL');
   assert.ok(body.sip.dropped >= 2, `the garbage and the bad CSeq were counted as dropped (${body.sip.dropped})`);
 });
