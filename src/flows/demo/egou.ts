@@ -1,5 +1,5 @@
 import type { FlowInput } from '../schema.ts';
-import { EGOU_GOODBYE, EGOU_MENU, EGOU_WELCOME } from '../../demo/egou-prompts.ts';
+import { EGOU_GOODBYE, EGOU_MENU, EGOU_ORDER_STATUS, EGOU_WELCOME } from '../../demo/egou-prompts.ts';
 
 /**
  * The E購網 hotline as flow documents (seed 000, case one). Normal days: welcome → menu.
@@ -8,8 +8,7 @@ import { EGOU_GOODBYE, EGOU_MENU, EGOU_WELCOME } from '../../demo/egou-prompts.t
  */
 
 /** Seed 000, verbatim: the order-status answer in the Double-11 sub-menu. */
-export const EGOU_DOUBLE11_ORDER_STATUS =
-  '目前雙11活動檔期的出貨時間調整為 7 到 14 個工作天，運送狀況將依物流公司安排為主。若需查詢物流情況，請於後台點選訂單狀態，並確認託運單號進一步了解配送進度。若需轉接客服人員，請按1，重聽請按米字鍵';
+export const EGOU_DOUBLE11_ORDER_STATUS = EGOU_ORDER_STATUS;
 
 const AGENT_QUEUE = 'egou-agents';
 
