@@ -287,6 +287,15 @@ describe('http lookup', () => {
     assert.deepEqual(out.variables, { orderNo: '123' });
   });
 
+  test('the caller hanging up during a lookup ends the run at once', async () => {
+    const clock = new ManualClock();
+    const port = new ScriptedPort(clock, { keys, hangupAt: 1000 });
+    const out = await drive(clock, runFlow(flow, port, context(clock, { http: () => new Promise<unknown>(() => {}) })));
+    assert.equal(out.end, 'caller-hangup');
+    assert.equal(clock.now(), 1000);
+    assert.equal(out.journey.at(-1)?.kind === 'end' ? out.journey.at(-1)?.node : undefined, 'lookup');
+  });
+
   test('an answer without the assigned path takes the error branch', async () => {
     const clock = new ManualClock();
     const port = new ScriptedPort(clock, { keys });
