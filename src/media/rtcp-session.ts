@@ -6,8 +6,8 @@
  * randomised over [0.5, 1.5] and divided by e − 3/2 (§6.3.1, so the mean stays 5 s
  * despite the "reconsideration" bias), the first report after half of that (§6.2).
  */
+import { ReceiverStats } from './rtcp-receiver-stats.ts';
 import {
-  ReceiverStats,
   SDES_CNAME,
   marshalRtcpCompound,
   ntpFromUnixMs,

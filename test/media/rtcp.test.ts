@@ -15,13 +15,13 @@ import {
   ntpToUnixMs,
   ntpMiddle32,
   roundTripMs,
-  ReceiverStats,
   RtcpParseError,
   NTP_UNIX_OFFSET,
   SDES_CNAME,
   type RtcpPacket,
   type ReportBlock,
 } from '../../src/media/rtcp.ts';
+import { ReceiverStats } from '../../src/media/rtcp-receiver-stats.ts';
 import { isRtcpPacket } from '../../src/media/rtp/packet.ts';
 import { writePcap, ethernetIpv4UdpFrame } from '../../src/media/pcap.ts';
 
