@@ -1,8 +1,8 @@
 /**
- * Wires one node: SIP user agent, media engine, prompts, registrar for agent phones,
- * and the call handler. The only file that knows every layer.
+ * Wires one node: store (seeded with the demo), event bus, SIP user agent, media engine,
+ * prompts, registrar for agent phones, the IVR runtime that runs each line's published
+ * flow, and the API. The only file that knows every layer.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Config } from './config.ts';
@@ -13,11 +13,18 @@ import { espeakPromptTts } from './tts/espeak.ts';
 import type { Tts } from './tts/tts.ts';
 import { UserAgent } from './sip/ua/user-agent.ts';
 import { CallManager } from './call/call-manager.ts';
-import { runWelcomeIvr, WELCOME_PROMPTS } from './demo/welcome-ivr.ts';
+import { EventBus } from './events/bus.ts';
+import { PromptCache } from './ivr/prompt-cache.ts';
+import { FlowRuntime } from './ivr/runtime.ts';
+import { storeForRuntime } from './ivr/store-adapter.ts';
 import { AgentPhones } from './agents/phones.ts';
+import { agentsRepository } from './store/repositories/agents.ts';
+import { AgentDialer } from './agents/dialer.ts';
+import { LiveAcd } from './acd/live/live-acd.ts';
+import { acdFromRegistries } from './api/acd.ts';
 import { startApi } from './api/server.ts';
 import { openStore, type Store } from './store/db.ts';
-import { seedDemo } from './demo/seed.ts';
+import { DEMO_LINES, seedDemo } from './demo/seed.ts';
 import type { FastifyInstance } from 'fastify';
 
 export interface App {
@@ -27,6 +34,8 @@ export interface App {
   readonly phones: AgentPhones;
   readonly api: FastifyInstance;
   readonly store: Store;
+  readonly bus: EventBus;
+  readonly runtime: FlowRuntime;
   close(): Promise<void>;
 }
 
@@ -37,8 +46,12 @@ export interface AppOptions {
   readonly tts?: Tts;
   /** SIP password of the demo agents 1001–1004; random (and printed once) when not given. */
   readonly demoPassword?: string;
-  /** Shown once at start (passwords generated for this run). */
+  /** Shown once at start (passwords generated for this run, the first start's admin key). */
   readonly announce?: (line: string) => void;
+  /** Imported as the demo tenant's admin API key; default env SURGELINE_ADMIN_KEY. */
+  readonly adminKey?: string;
+  /** SIP URI of the trunk that flow transfers dial through; default env SURGELINE_DEMO_TRUNK. */
+  readonly trunk?: string;
 }
 
 export async function startApp(opts: AppOptions): Promise<App> {
@@ -61,13 +74,20 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // The store first: migrations run at start, then the demo tenant is seeded (idempotent).
     const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }, { clock });
     started.push(() => store.close());
-    const seeded = await seedDemo(store.db, clock);
+    const adminKey = opts.adminKey ?? (process.env.SURGELINE_ADMIN_KEY || undefined);
+    const seedPassword = opts.demoPassword ?? (process.env.SURGELINE_DEMO_PASSWORD || undefined);
+    const seedTrunk = opts.trunk ?? (process.env.SURGELINE_DEMO_TRUNK || undefined);
+    const seeded = await seedDemo(store.db, clock, {
+      ...(adminKey !== undefined ? { adminKey } : {}),
+      ...(seedPassword !== undefined ? { demoPassword: seedPassword } : {}),
+      ...(seedTrunk !== undefined ? { demoTrunk: seedTrunk } : {}),
+    });
     logger.info({ store: store.kind, schema: store.migration?.version, demoCreated: seeded.created }, 'store ready');
-
-    // Render the prompts before taking calls: a caller never waits for TTS.
-    const rendered = await Promise.all(
-      Object.entries(WELCOME_PROMPTS).map(async ([id, text]) => [id, await tts.render(text, { codec: 'PCMU' })] as const),
-    );
+    // Only its hash is stored: this is the one time the new key can be shown.
+    if (seeded.adminKey !== undefined) opts.announce?.(`admin API key of tenant "demo" (shown once): ${seeded.adminKey}`);
+    // Only the agents' HA1s are stored: this is the one time a generated password can be shown.
+    if (seeded.demoPassword !== undefined) opts.announce?.(`SIP password of demo agents 1001-1004 (domain "demo", shown once): ${seeded.demoPassword}`);
+    const bus = new EventBus((err, e) => logger.warn({ err: String(err), event: e.type }, 'event subscriber failed'));
 
     const media = await MediaEngine.start({
       host: config.host,
@@ -82,16 +102,16 @@ export async function startApp(opts: AppOptions): Promise<App> {
       logger,
     });
     started.push(() => media.close());
-    for (const [id, data] of rendered) await media.loadPrompt(id, 'PCMU', data);
+    const prompts = new PromptCache(tts, media);
 
-    const demoPassword = opts.demoPassword ?? randomBytes(9).toString('base64url');
-    if (!opts.demoPassword) opts.announce?.(`demo agents 1001-1004 (SIP domain "demo"): password ${demoPassword}`);
+    // Agents' phones authenticate against the HA1s the store keeps (realm = tenant slug).
+    const agents = agentsRepository(store.db, clock);
     const phones = new AgentPhones({
       realm: 'demo',
       algorithms: config.digestAlgorithms,
       clock,
       logger,
-      agents: ['1001', '1002', '1003', '1004'].map((user) => ({ user, password: demoPassword })),
+      credentials: (extension, realm) => agents.sipCredentials(realm, extension),
     });
     started.push(() => phones.close());
 
@@ -105,8 +125,47 @@ export async function startApp(opts: AppOptions): Promise<App> {
     });
     started.push(() => ua.close());
 
-    const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host });
-    calls.onCall((call) => runWelcomeIvr(call, { log: logger }));
+    const trunk = opts.trunk ?? (process.env.SURGELINE_DEMO_TRUNK || undefined);
+    // The live ACD of the demo tenant (the agent phones' realm): queues, agents, voicemail.
+    const dialer = new AgentDialer({ invite: (o) => ua.invite(o), media, mediaAddress: config.host, contacts: (ext) => phones.contacts(ext), log: logger });
+    const acd = new LiveAcd({
+      db: store.db,
+      tenantId: seeded.tenantId,
+      tenantSlug: 'demo',
+      dataDir: config.dataDir,
+      clock,
+      log: logger,
+      media,
+      dialer,
+      phones,
+      // Every agent state change goes on the event stream (wallboards, `calls tail`).
+      onAgentChange: (a) =>
+        bus.publish({ type: 'agent.state', tenantId: seeded.tenantId, agentId: a.id, extension: a.extension, at: a.stateSince, state: a.state, reason: a.state === 'break' ? (a.breakReason ?? null) : null }),
+      // Callbacks are dialled through the tenant's trunk (SURGELINE_DEMO_TRUNK seeds it).
+      invite: (o) => ua.invite(o),
+      mediaAddress: config.host,
+    });
+    await acd.start();
+    started.push(() => acd.close());
+    const runtime = new FlowRuntime({
+      store: storeForRuntime(store.db, clock, { log: logger }),
+      clock,
+      log: logger,
+      bus,
+      media,
+      prompts,
+      invite: (o) => ua.invite(o),
+      mediaAddress: config.host,
+      ...(trunk !== undefined ? { trunk } : {}),
+      acd,
+    });
+    // Runs before ua.close (reverse order): hangs up live calls and writes their records.
+    started.push(() => runtime.close());
+    // Render the demo lines' prompts before taking calls: a caller never waits for TTS.
+    await runtime.warmLines(DEMO_LINES.map((l) => l.number));
+
+    const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host, route: runtime.route });
+    calls.onCall(runtime.handle);
 
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     const api = await startApi({
@@ -115,6 +174,17 @@ export async function startApp(opts: AppOptions): Promise<App> {
       logger,
       version: pkg.version,
       startedAt: clock.wallNow(),
+      store,
+      clock,
+      bus,
+      runtime,
+      tts,
+      // The API reads and changes agents' live states through the ACD's registry; audio is served from the data dir.
+      acd: {
+        ...acdFromRegistries((tenantId) => (acd.serves(tenantId) ? acd.agents : undefined)),
+        queueLive: (tenantId, queue) => (acd.serves(tenantId) ? acd.engine.liveFigures(queue) : undefined),
+      },
+      dataDir: config.dataDir,
       status: () => ({
         calls: ua.activeCalls,
         store: store.kind,
@@ -128,7 +198,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       { sip: `${config.host}:${config.sipPort}`, http: `${config.host}:${config.httpPort}`, rtp: config.rtpPorts.join('-'), workers: media.workerCount },
       'surgeline listening',
     );
-    return { ua, media, calls, phones, api, store, close: unwind };
+    return { ua, media, calls, phones, api, store, bus, runtime, close: unwind };
   } catch (err) {
     await unwind();
     throw err;

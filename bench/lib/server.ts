@@ -26,6 +26,10 @@ export interface ServerOptions {
   /** Write a V8 CPU profile of every thread here when the server exits. */
   readonly cpuProfDir?: string;
   readonly startTimeoutMs?: number;
+  /** PostgreSQL instead of the embedded store (DATABASE_URL). */
+  readonly databaseUrl?: string;
+  /** SURGELINE_ADMIN_KEY, so the bench can read call records through the API. */
+  readonly adminKey?: string;
 }
 
 export interface DigitLog {
@@ -104,6 +108,8 @@ export class BenchServer {
           SURGELINE_MAX_CALLS: String(opts.maxCalls ?? 5000),
           SURGELINE_DEMO_PASSWORD: 'bench-only',
           ...(opts.mediaWorkers !== undefined ? { SURGELINE_MEDIA_WORKERS: String(opts.mediaWorkers) } : {}),
+          ...(opts.databaseUrl !== undefined ? { DATABASE_URL: opts.databaseUrl } : {}),
+          ...(opts.adminKey !== undefined ? { SURGELINE_ADMIN_KEY: opts.adminKey } : {}),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),

@@ -6,11 +6,14 @@
  * it is known which text a caller heard.
  */
 import { renderTemplate, TemplateError, type VariableName } from './template.ts';
+import { resolveValues } from './values.ts';
 
 export interface Preset {
   readonly name: string;
   /** null: the slot is empty under this preset (the flow skips it). */
   readonly text: string | null;
+  /** Values used when a switch gives none (e.g. the status page URL, a time `+2h` from the switch). */
+  readonly values?: Partial<Record<VariableName, string>>;
 }
 
 export interface SlotState {
@@ -44,6 +47,8 @@ export interface Change {
   readonly values?: Partial<Record<VariableName, string>>;
   readonly expiresAt?: number | null;
   readonly by: string;
+  /** The line's zone, for relative and clock times in values (default UTC). */
+  readonly timeZone?: string;
 }
 
 /**
@@ -57,16 +62,18 @@ export function applyChange(state: SlotState, presets: readonly Preset[], change
   }
   let preset: string | null = null;
   let template: string | null;
+  let defaults: Partial<Record<VariableName, string>> | undefined;
   if (change.preset !== undefined) {
     const p = presets.find((x) => x.name === change.preset);
     if (!p) throw new AnnouncementError(`no preset "${change.preset}" (have: ${presets.map((x) => x.name).join(', ') || 'none'})`);
     preset = p.name;
     template = p.text;
+    defaults = p.values;
   } else {
     template = change.text ?? null;
   }
   if (template !== null && template.trim() === '') template = null;
-  const values = change.values ?? {};
+  const values = resolveValues(defaults, change.values, nowMs, change.timeZone ?? 'UTC');
   let text: string | null = null;
   if (template !== null) {
     try {

@@ -70,6 +70,11 @@ export function speakTime(instantMs: number, timeZone: string, script: 'traditio
   const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(instantMs);
   const hour = Number(parts.find((p) => p.type === 'hour')!.value) % 24;
   const minute = Number(parts.find((p) => p.type === 'minute')!.value);
+  return speakClock(hour, minute, script);
+}
+
+/** A wall-clock time (0–23, 0–59) the way speakTime says it. */
+export function speakClock(hour: number, minute: number, script: 'traditional' | 'simplified' = 'traditional'): string {
   const dian = script === 'traditional' ? '點' : '点';
   let period: string;
   if (hour < 6) period = '凌晨';

@@ -1,6 +1,7 @@
 /**
  * Answers INVITEs with media and keeps the table of live calls. For each new call:
- * negotiate the SDP (RFC 3264; 488 when nothing in common), take a media leg, answer,
+ * route it (an optional hook decides from the request alone — unknown number → 404 —
+ * before any media is taken), negotiate the SDP (RFC 3264; 488 when nothing in common), take a media leg, answer,
  * and once the ACK is in hand the call to the application. Digits from RFC 4733 and SIP
  * INFO land in the call's buffer; re-INVITEs (hold, resume) reconfigure the leg; the end
  * of the session frees the leg. Nothing a caller sends can leave a leg behind.
@@ -12,6 +13,7 @@ import { marshalSdp, parseSdp, SdpError } from '../media/sdp.ts';
 import { answerOffer, type AudioCodecName, type NegotiatedAudio } from '../media/sdp-negotiate.ts';
 import { getHeader, parseNameAddr } from '../sip/headers.ts';
 import { parseUri } from '../sip/uri.ts';
+import type { SipRequest } from '../sip/message.ts';
 import type { InboundInvite } from '../sip/ua/inbound-invite.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
 import { Call } from './call.ts';
@@ -26,9 +28,22 @@ export interface CallManagerOptions {
   readonly codecs?: AudioCodecName[];
   /** Send 180 Ringing before answering. */
   readonly ring?: boolean;
+  /** Routing before answering; without it every INVITE is answered (route undefined). */
+  readonly route?: CallRouter;
 }
 
 export type CallHandler = (call: Call) => Promise<void> | void;
+
+/**
+ * What the routing hook decides for a new INVITE: refuse it with a final response, or
+ * accept it with an opaque route value the call carries (e.g. the tenant and line) and
+ * the dialled number that matched.
+ */
+export type RouteDecision =
+  | { readonly reject: { readonly status: number; readonly reason: string } }
+  | { readonly route: unknown; readonly dialled?: string };
+
+export type CallRouter = (request: SipRequest) => RouteDecision | Promise<RouteDecision>;
 
 function userOf(uriText: string): string {
   try {
@@ -43,10 +58,12 @@ export class CallManager {
   private readonly calls = new Map<string, Call>();
   private readonly byLeg = new Map<LegId, Call>();
   private handler: CallHandler = (call) => call.hangup();
+  private router: CallRouter | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: CallManagerOptions) {
     this.log = opts.logger;
+    this.router = opts.route;
     opts.ua.onInvite((invite) => void this.answer(invite));
     opts.media.on('digit', (ev) => {
       const call = this.byLeg.get(ev.legId);
@@ -66,6 +83,11 @@ export class CallManager {
     this.handler = handler;
   }
 
+  /** Replaces the routing hook (the runtime is built after the manager). */
+  onRoute(router: CallRouter | undefined): void {
+    this.router = router;
+  }
+
   get size(): number {
     return this.calls.size;
   }
@@ -82,6 +104,26 @@ export class CallManager {
     const { media } = this.opts;
     const request = invite.request;
     const sipCallId = getHeader(request, 'Call-ID') ?? '';
+    let route: unknown;
+    let dialled = userOf(request.uri);
+    if (this.router) {
+      let decision: RouteDecision;
+      try {
+        decision = await this.router(request);
+      } catch (err) {
+        this.log.error({ callId: sipCallId, err: String(err) }, 'INVITE routing failed');
+        invite.reject(500, 'Server Internal Error');
+        return;
+      }
+      if (invite.signal.aborted) return; // CANCELled while we looked the number up (487 sent)
+      if ('reject' in decision) {
+        this.log.info({ callId: sipCallId, status: decision.reject.status, uri: request.uri }, 'INVITE refused: routing');
+        invite.reject(decision.reject.status, decision.reject.reason);
+        return;
+      }
+      route = decision.route;
+      if (decision.dialled !== undefined) dialled = decision.dialled;
+    }
     let offer;
     try {
       offer = parseSdp(invite.offer.toString('utf8'));
@@ -107,7 +149,7 @@ export class CallManager {
       if (invite.signal.aborted) throw invite.signal.reason;
       const session = await invite.accept(Buffer.from(marshalSdp(negotiated.answer)));
       const from = parseNameAddr(getHeader(request, 'From') ?? '<sip:anonymous@anonymous.invalid>').uri;
-      const call = new Call(session, media, leg.legId, negotiated, from, userOf(request.uri), this.opts.clock, this.log);
+      const call = new Call(session, media, leg.legId, negotiated, from, dialled, this.opts.clock, this.log, route);
       legId = undefined; // the call owns the leg now
       this.track(call);
     } catch (err) {
@@ -166,7 +208,8 @@ export class CallManager {
   }
 }
 
-function configOf(n: NegotiatedAudio) {
+/** The media engine's configuration for a negotiated audio stream (also used for B2BUA legs). */
+export function configOf(n: NegotiatedAudio) {
   return {
     remote: n.remote,
     codec: n.codec.name,

@@ -18,7 +18,7 @@ export interface CallInfo {
   readonly id: string;
   /** The SIP Call-ID of the caller's leg. */
   readonly sipCallId: string;
-  /** Caller (From URI) and the number dialled (Request-URI user part). */
+  /** Caller (From URI) and the number dialled (the routed number, else the Request-URI user part). */
   readonly from: string;
   readonly to: string;
   readonly startedAt: number;
@@ -39,6 +39,8 @@ export class Call implements CallInfo {
     readonly to: string,
     clock: Clock,
     private readonly log: Logger,
+    /** What the call manager's routing hook decided (e.g. tenant and line); opaque here. */
+    readonly route: unknown = undefined,
   ) {
     this.digits = new DigitBuffer(clock);
     this.startedAt = clock.wallNow();

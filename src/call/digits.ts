@@ -29,6 +29,11 @@ export class DigitBuffer {
     if (this.queued.length < this.max) this.queued.push(digit);
   }
 
+  /** Keys pressed and not yet read. */
+  get pending(): number {
+    return this.queued.length;
+  }
+
   /** Drop type-ahead (e.g. after a menu is re-read). */
   clear(): void {
     this.queued.length = 0;

@@ -1,55 +1,115 @@
 /**
- * The `surgeline` command. `serve` (the default) runs a node; more commands arrive with
- * the API (flows, announcements, planning).
+ * The `surgeline` command (spec E): `serve` (the default) runs a node; `flow`, `announce`,
+ * `line`, `calls`, `key`, `agents`, `queues`, `callbacks` and `voicemails` talk to a node's
+ * HTTP API. This file only dispatches: each command group lives in src/cli/commands/. Exit codes: 0 ok, 1 API or validation error, 2 usage.
  */
-import { loadConfig, configHelp, ConfigError } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { startApp } from '../app.ts';
+import { ConfigError } from '../config.ts';
+import { parseCommand, type Command } from './args.ts';
+import { announceCommand } from './commands/announce.ts';
+import { callsCommands } from './commands/calls.ts';
+import { flowCommands } from './commands/flow.ts';
+import { keyCommands } from './commands/key.ts';
+import { lineCommands } from './commands/line.ts';
+import { serve, SERVE_SUMMARY } from './commands/serve.ts';
+import { agentsCommands } from './commands/agents.ts';
+import { callbacksCommands } from './commands/callbacks.ts';
+import { queuesCommands } from './commands/queues.ts';
+import { voicemailsCommands } from './commands/voicemails.ts';
+import { CliError, UsageError } from './errors.ts';
 
-const USAGE = `usage: surgeline [serve] [options]
-
-Runs surgeline on this machine. Options (flag, environment variable):
-${configHelp()}
-
-Environment: SURGELINE_DEMO_PASSWORD fixes the SIP password of demo agents 1001-1004.`;
-
-async function serve(argv: string[]): Promise<void> {
-  const config = loadConfig(argv);
-  const logger = createLogger({ level: config.logLevel });
-  const app = await startApp({
-    config,
-    logger,
-    ...(process.env.SURGELINE_DEMO_PASSWORD ? { demoPassword: process.env.SURGELINE_DEMO_PASSWORD } : {}),
-    announce: (line) => process.stderr.write(`${line}\n`),
-  });
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 5000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+interface Group {
+  readonly summary: string;
+  readonly commands: Readonly<Record<string, Command>>;
 }
+
+const GROUPS: Readonly<Record<string, Group>> = {
+  flow: { summary: 'flow documents: validate locally, push versions, publish, roll back', commands: flowCommands },
+  line: { summary: "lines, their numbers and the flow each runs", commands: lineCommands },
+  calls: { summary: 'call records and the live event stream', commands: callsCommands },
+  key: { summary: 'API keys', commands: keyCommands },
+  agents: { summary: 'agents: state, skills, breaks', commands: agentsCommands },
+  queues: { summary: 'queues and their configuration', commands: queuesCommands },
+  callbacks: { summary: 'the callback worklist', commands: callbacksCommands },
+  voicemails: { summary: 'messages callers left', commands: voicemailsCommands },
+};
+
+const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand };
+
+function usage(): string {
+  const rows: [string, string][] = [['serve [options]', SERVE_SUMMARY]];
+  for (const group of Object.values(GROUPS)) {
+    for (const cmd of Object.values(group.commands)) rows.push([shortSynopsis(cmd), cmd.summary]);
+  }
+  for (const cmd of Object.values(SINGLE)) rows.push([shortSynopsis(cmd), cmd.summary]);
+  const width = Math.max(...rows.map(([s]) => s.length));
+  return [
+    'usage: surgeline <command> [options]',
+    '',
+    'Commands:',
+    ...rows.map(([s, summary]) => `  ${s.padEnd(width)}  ${summary}`),
+    '',
+    'Every command takes --help. Commands other than serve and flow validate talk to a node\'s API:',
+    'SURGELINE_API_URL (default http://127.0.0.1:8080) with the key SURGELINE_API_KEY (else',
+    'SURGELINE_ADMIN_KEY), or --api-url and --api-key; --json gives machine output.',
+    'Exit codes: 0 ok, 1 API or validation error, 2 usage error.',
+  ].join('\n');
+}
+
+/** The synopsis up to its first option: "key create", "flow push <file>". */
+function shortSynopsis(cmd: Command): string {
+  return cmd.synopsis.replace(/ (\[|--).*$/, '');
+}
+
+function groupHelp(name: string, group: Group): string {
+  const rows = Object.values(group.commands).map((c) => [shortSynopsis(c), c.summary] as const);
+  const width = Math.max(...rows.map(([s]) => s.length));
+  return [`usage: surgeline ${name} <${Object.keys(group.commands).join('|')}> [options]`, '', `${name}: ${group.summary}`, '', ...rows.map(([s, d]) => `  ${s.padEnd(width)}  ${d}`), '', `surgeline ${name} <command> --help for its options.`].join('\n');
+}
+
+async function runCommand(cmd: Command, argv: string[]): Promise<void> {
+  const args = parseCommand(cmd, argv);
+  if (args !== undefined) await cmd.run(args);
+}
+
+/** A node that failed to start may hold sockets and workers: its failure ends the process. */
+let serving = false;
 
 async function main(args: string[]): Promise<void> {
   const [first, ...rest] = args;
-  if (first === '--help' || first === '-h' || first === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (first === '--help' || first === '-h') {
+    process.stdout.write(`${usage()}\n`);
     return;
   }
-  if (first === undefined || first.startsWith('-')) return serve(args);
-  if (first === 'serve') return serve(rest);
-  throw new ConfigError(`unknown command "${first}"\n${USAGE}`);
+  if (first === 'help') return main(rest.length === 0 ? ['--help'] : [...rest, '--help']);
+  if (first === undefined || first.startsWith('-') || first === 'serve') {
+    serving = true;
+    return serve(first === 'serve' ? rest : args);
+  }
+  const single = SINGLE[first];
+  if (single !== undefined) return runCommand(single, rest);
+  const group = GROUPS[first];
+  if (group === undefined) throw new UsageError(`unknown command "${first}"\n\n${usage()}`);
+  const [sub, ...subArgs] = rest;
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(`${groupHelp(first, group)}\n`);
+    return;
+  }
+  if (sub === undefined) throw new UsageError(`${first}: which command?\n\n${groupHelp(first, group)}`);
+  const cmd = group.commands[sub];
+  if (cmd === undefined) throw new UsageError(`${first}: unknown command "${sub}"\n\n${groupHelp(first, group)}`);
+  return runCommand(cmd, subArgs);
 }
+
+// `surgeline calls list | head -1`: a reader that went away is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`surgeline: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 2 : 1;
+  if (serving) process.exit(code);
+  process.exitCode = code;
 });
+

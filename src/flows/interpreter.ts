@@ -6,6 +6,7 @@ import type { Flow, FlowNode } from './schema.ts';
 import type { CollectNode } from './nodes/collect.ts';
 import type { HttpNode } from './nodes/http.ts';
 import type { MenuNode } from './nodes/menu.ts';
+import { REOPENS, reopensValue } from './nodes/schedule.ts';
 
 /**
  * Runs a validated flow against one call. The interpreter never keeps time itself: every
@@ -47,6 +48,8 @@ export interface FlowContext {
   http?: (req: HttpRequest) => Promise<unknown>;
   /** Nodes entered before the run is stopped as an error (a data-driven loop that never exits). */
   maxSteps?: number;
+  /** The array the journey is recorded into (the runtime reads it while the call runs); default a new one. */
+  journey?: JourneyEntry[];
 }
 
 export type FlowTarget =
@@ -83,13 +86,15 @@ const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 class Run {
   readonly vars = new Map<string, string>();
-  readonly journey: JourneyEntry[] = [];
+  readonly journey: JourneyEntry[];
 
   constructor(
     readonly flow: Flow,
     readonly port: CallPort,
     readonly ctx: FlowContext,
-  ) {}
+  ) {
+    this.journey = ctx.journey ?? [];
+  }
 
   at(): number {
     return this.ctx.clock.wallNow();
@@ -137,11 +142,22 @@ class Run {
     if (p.audio !== undefined) out.audio = p.audio;
     if (p.voice !== undefined) out.voice = p.voice;
     const at = this.at();
-    const result = await this.guard(this.port.play(out, { bargeIn }));
-    const entry: JourneyEntry = { kind: 'prompt', at, node, result, ...extra };
-    if (out.text !== undefined) entry.text = out.text;
-    if (out.audio !== undefined) entry.audio = out.audio;
-    this.journey.push(entry);
+    const record = (result: 'done' | 'interrupted' | 'stopped'): void => {
+      const entry: JourneyEntry = { kind: 'prompt', at, node, result, ...extra };
+      if (out.text !== undefined) entry.text = out.text;
+      if (out.audio !== undefined) entry.audio = out.audio;
+      this.journey.push(entry);
+    };
+    let result: 'done' | 'interrupted' | 'stopped';
+    try {
+      result = await this.guard(this.port.play(out, { bargeIn }));
+    } catch (err) {
+      // The caller hung up while it played: it was still heard in part, and which
+      // announcement version it was matters for the record.
+      if (err instanceof CallerHangup) record('stopped');
+      throw err;
+    }
+    record(result);
   }
 
   async digit(node: string, timeoutMs: number): Promise<string | undefined> {
@@ -228,8 +244,10 @@ async function execute(run: Run, id: string, node: FlowNode): Promise<Step> {
     case 'schedule': {
       const schedule = run.ctx.schedules?.(node.schedule);
       if (schedule === undefined) return { end: 'error', reason: `no schedule "${node.schedule}"` };
-      const state = isOpen(schedule, run.ctx.clock.wallNow());
+      const now = run.ctx.clock.wallNow();
+      const state = isOpen(schedule, now);
       if (state.open) return { next: node.open };
+      run.assign(id, REOPENS, reopensValue(schedule, now));
       return { next: state.reason === 'holiday' ? (node.holiday ?? node.closed) : node.closed };
     }
     case 'set': {

@@ -51,14 +51,31 @@ export function restaurant(timeZone = 'Asia/Taipei'): Schedule {
   });
 }
 
+/** The restaurant's hours as the caller hears them (menu option and after-hours message). */
+export const RESTAURANT_HOURS = '营业时间为每周二至周日,午餐 11:30 至 14:00,晚餐 17:30 至 21:30,每周一公休。';
+
 /**
  * The restaurant's after-hours ("下班后") message, worded as the seed describes it: say it is
- * closed, when to call back to book, and offer the self-service alternative.
+ * closed, when to call back to book, and offer the self-service alternative. This fixed form
+ * is for when the reopening time is unknown; restaurantAfterHoursText() names the time.
  */
 export const RESTAURANT_AFTER_HOURS_MESSAGE =
   '您好,感谢您致电本餐厅。我们现在已经打烊。' +
-  '营业时间为每周二至周日,午餐 11:30 至 14:00,晚餐 17:30 至 21:30,每周一公休。' +
+  RESTAURANT_HOURS +
   '订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!';
+
+/**
+ * The after-hours message naming when the restaurant opens again (`when` is reopeningText(),
+ * or a flow's `{{schedule.reopens}}` template, so the demo flow and this module say the same).
+ */
+export function restaurantAfterHoursText(when: string): string {
+  return `您好,感谢您致电本餐厅。我们现在已经打烊,将于${when}开始营业。订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!`;
+}
+
+/** The same on a closed day (a holiday of the schedule): 今天店休 instead of 已经打烊. */
+export function restaurantHolidayText(when: string): string {
+  return `您好,感谢您致电本餐厅。今天店休,我们将于${when}开始营业。订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!`;
+}
 
 const ZH_WEEKDAY: Record<Weekday, string> = { mon: '周一', tue: '周二', wed: '周三', thu: '周四', fri: '周五', sat: '周六', sun: '周日' };
 
@@ -92,5 +109,5 @@ export function restaurantAfterHoursMessage(schedule: Schedule, instantMs: numbe
   if (isOpen(schedule, instantMs).open) return undefined;
   const when = reopeningText(schedule, instantMs);
   if (when === undefined) return RESTAURANT_AFTER_HOURS_MESSAGE;
-  return `您好,感谢您致电本餐厅。我们现在已经打烊,将于${when}开始营业。订位请在营业时间内再来电,或访问我们的网站在线预订。谢谢!`;
+  return restaurantAfterHoursText(when);
 }

@@ -9,6 +9,9 @@ import { sql, type Kysely } from 'kysely';
 import { realClock, type Clock } from '../clock.ts';
 import type { Database } from './schema.ts';
 import { tenancy } from './migrations/001_tenancy.ts';
+import { flowsCalls } from './migrations/002_flows_calls.ts';
+import { presetValues } from './migrations/003_preset_values.ts';
+import { acd } from './migrations/004_acd.ts';
 
 export interface Migration {
   readonly version: number;
@@ -17,7 +20,7 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy];
+export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';

@@ -17,6 +17,8 @@ export interface TenantsTable {
   /** Short stable handle (e.g. `demo`), unique across the installation. */
   slug: string;
   name: string;
+  /** The installation's operator tenant (the demo tenant of the first start): its admins may create tenants. */
+  operator: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
 }
 
@@ -52,6 +54,8 @@ export interface LinesTable {
   /** IANA zone name; schedules of the line are read in it. */
   time_zone: string;
   created_at: Timestamp;
+  /** The flow calls to this line run (its published version); null: none attached. */
+  flow_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface NumbersTable {
@@ -71,6 +75,225 @@ export interface AuditLogTable {
   subject: string;
   detail: ColumnType<Record<string, unknown>, string, string>;
   at: Timestamp;
+  /** Insertion order (bigserial, read as a string like every int8). */
+  seq: Generated<string>;
+}
+
+/** jsonb written as JSON text (both drivers then agree on arrays) and read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+
+export interface FlowsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  /** The document's `name`, unique per tenant. */
+  name: string;
+  created_at: Timestamp;
+  published_version: ColumnType<number | null, number | null | undefined, number | null>;
+  published_at: NullableTimestamp;
+}
+
+export interface FlowVersionsTable {
+  tenant_id: string;
+  flow_id: string;
+  /** 1, 2, … per flow; a stored version is never changed. */
+  version: number;
+  /** The document as pushed (it passed validateFlow). */
+  document: Json<unknown>;
+  comment: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface SchedulesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  /** A Schedule (src/schedules/schedule.ts), as parseSchedule returned it. */
+  document: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AnnouncementPresetsTable {
+  tenant_id: string;
+  line_id: string;
+  slot: string;
+  name: string;
+  /** null: the slot is empty under this preset. */
+  text: string | null;
+  /** Order the presets were given in. */
+  position: number;
+  /** Values a switch to this preset uses when it gives none (migration 003). */
+  default_values: ColumnType<Record<string, string>, string | undefined, string>;
+}
+
+export interface AnnouncementSlotsTable {
+  tenant_id: string;
+  line_id: string;
+  slot: string;
+  /** A SlotState (src/announcements/slot.ts). */
+  state: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface CallsTable {
+  /** Given by the application (Call.id). */
+  id: string;
+  tenant_id: string;
+  line_id: string | null;
+  caller: string;
+  dialled: string;
+  /** [{ role, sipCallId, to? }] */
+  legs: Json<unknown>;
+  flow_id: string | null;
+  flow_version: number | null;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+  /** A FlowEnd or 'rejected'; null while the call runs. */
+  outcome: string | null;
+  target: NullableJson<unknown>;
+  journey: Json<unknown>;
+  variables: Json<unknown>;
+}
+
+export const AGENT_STATES = ['offline', 'available', 'ringing', 'on-call', 'wrap-up', 'break'] as const;
+export const CALLBACK_KINDS = ['keep-place', 'scheduled', 'voicemail'] as const;
+export const CALLBACK_STATES = ['pending', 'due', 'in-progress', 'done', 'failed', 'cancelled'] as const;
+export const VOICEMAIL_STATES = ['new', 'assigned', 'done'] as const;
+export const RECORDING_MODES = ['stereo', 'mixed'] as const;
+export const QUEUE_OUTCOMES = ['answered', 'abandoned', 'callback', 'voicemail', 'overflow', 'target'] as const;
+
+/** Migration 004: an agent is a user with an extension and SIP digest HA1s (realm = tenant slug). */
+export interface AgentsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  user_id: string;
+  /** SIP user name of the agent's phone (digits), unique per tenant. */
+  extension: string;
+  /** MD5(extension:realm:password) and SHA-256 of the same; null: no SIP password set. */
+  sip_ha1_md5: string | null;
+  sip_ha1_sha256: string | null;
+  /** { skill: proficiency 1–10 } */
+  skills: Json<Record<string, number>>;
+  groups: Json<string[]>;
+  /** Overrides the queue's wrapUpSeconds; null: the queue's. */
+  wrap_up_seconds: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface QueuesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  /** A QueueConfig (src/acd/queue-config.ts) as queueConfigSchema parsed it. */
+  config: Json<unknown>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+export interface CallbacksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  line_id: string | null;
+  queue: Nullable<string>;
+  caller_number: string;
+  requested_at: Timestamp;
+  kind: (typeof CALLBACK_KINDS)[number];
+  due_at: NullableTimestamp;
+  window_start: NullableTimestamp;
+  window_end: NullableTimestamp;
+  state: ColumnType<(typeof CALLBACK_STATES)[number], (typeof CALLBACK_STATES)[number] | undefined, (typeof CALLBACK_STATES)[number]>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  last_attempt_at: NullableTimestamp;
+  next_attempt_at: NullableTimestamp;
+  /** Who holds an in-progress callback (a node of the outbound worker). */
+  claimed_by: Nullable<string>;
+  ivr_path: Json<string[]>;
+  digits: string;
+  voicemail_id: Nullable<string>;
+  call_id: Nullable<string>;
+  agent_id: Nullable<string>;
+  result: Nullable<string>;
+  position_entered_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface VoicemailsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  line_id: string | null;
+  queue: Nullable<string>;
+  call_id: Nullable<string>;
+  caller_number: string;
+  recorded_at: Timestamp;
+  duration_ms: number;
+  /** Relative to the data directory. */
+  path: string;
+  ivr_path: Json<string[]>;
+  digits: string;
+  assigned_to: Nullable<string>;
+  state: ColumnType<(typeof VOICEMAIL_STATES)[number], (typeof VOICEMAIL_STATES)[number] | undefined, (typeof VOICEMAIL_STATES)[number]>;
+  updated_at: Timestamp;
+}
+
+export interface RecordingsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  call_id: string;
+  queue: Nullable<string>;
+  agent_id: Nullable<string>;
+  /** Relative to the data directory. */
+  path: string;
+  mode: (typeof RECORDING_MODES)[number];
+  started_at: Timestamp;
+  duration_ms: number;
+  created_at: Timestamp;
+}
+
+export interface TrunksTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  uri: string;
+  username: Nullable<string>;
+  realm: Nullable<string>;
+  /** MD5(username:realm:password); the password itself is not kept. */
+  ha1_md5: Nullable<string>;
+  caller_id: Nullable<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface QueueCallsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  call_id: string;
+  queue: string;
+  entered_at: Timestamp;
+  offered_count: ColumnType<number, number | undefined, number>;
+  answered_at: NullableTimestamp;
+  agent_id: Nullable<string>;
+  ended_at: NullableTimestamp;
+  outcome: Nullable<(typeof QUEUE_OUTCOMES)[number]>;
+  wait_ms: Nullable<number>;
+  talk_ms: Nullable<number>;
+  wrap_ms: Nullable<number>;
+  wrap_code: Nullable<string>;
+}
+
+export interface AgentEventsTable {
+  /** Insertion order (bigserial, read as a string). */
+  seq: Generated<string>;
+  tenant_id: string;
+  agent_id: string;
+  at: Timestamp;
+  state: (typeof AGENT_STATES)[number];
+  reason: Nullable<string>;
 }
 
 export interface SchemaMigrationsTable {
@@ -86,6 +309,20 @@ export interface Database {
   lines: LinesTable;
   numbers: NumbersTable;
   audit_log: AuditLogTable;
+  flows: FlowsTable;
+  flow_versions: FlowVersionsTable;
+  schedules: SchedulesTable;
+  announcement_presets: AnnouncementPresetsTable;
+  announcement_slots: AnnouncementSlotsTable;
+  calls: CallsTable;
+  agents: AgentsTable;
+  queues: QueuesTable;
+  callbacks: CallbacksTable;
+  voicemails: VoicemailsTable;
+  recordings: RecordingsTable;
+  trunks: TrunksTable;
+  queue_calls: QueueCallsTable;
+  agent_events: AgentEventsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

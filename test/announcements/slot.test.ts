@@ -19,13 +19,23 @@ test('normal → outage → recovered: each switch is a new version new callers 
   assert.equal(s.version, 3);
 });
 
-test('the outage preset without its [時間] is refused, and the slot keeps its state', () => {
+test('a preset without a value for its [時間] (and no default) is refused, and the slot keeps its state', () => {
   const s = emptySlot('banner', T0);
+  const bare = SKTICKETS_PRESETS.map(({ values: _defaults, ...p }) => p);
   assert.throws(
-    () => applyChange(s, SKTICKETS_PRESETS, { preset: 'outage', values: { url: 'x' }, by: 'a' }, T0),
+    () => applyChange(s, bare, { preset: 'outage', values: { url: 'x' }, by: 'a' }, T0),
     (e: unknown) => e instanceof AnnouncementError && /\[時間\]/.test(e.message),
   );
   assert.equal(heardAt(s, T0), null);
+});
+
+test('one command switches SKTickets to its outage: the preset defaults give the time (+2h, spoken in the line zone) and the address', () => {
+  // 06:00Z is 14:00 in Taipei: two hours later is 下午4點.
+  const s = applyChange(emptySlot('banner', T0), SKTICKETS_PRESETS, { preset: 'outage', by: 'a', timeZone: 'Asia/Taipei' }, T0);
+  assert.match(s.text ?? '', /預計於 下午4點 恢復正常。更多更新請至我們的官網 www\.sktickets\.com 查詢。/);
+  assert.deepEqual(s.values, { time: '下午4點', url: 'www.sktickets.com' }, 'the values as heard are kept with the state');
+  const given = applyChange(s, SKTICKETS_PRESETS, { preset: 'outage', values: { time: '18:30' }, by: 'a', timeZone: 'Asia/Taipei' }, T0);
+  assert.match(given.text ?? '', /預計於 晚上6點30分 恢復正常.*www\.sktickets\.com/, 'a given value wins; the other default stays');
 });
 
 test('an expiry ends the announcement at that instant; a past expiry is refused', () => {

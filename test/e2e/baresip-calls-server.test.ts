@@ -1,7 +1,8 @@
 /**
  * baresip (Debian's package, headless) dials the E購網 number, presses 1 and # as RFC 4733
  * events, and hangs up. The server must answer, latch onto baresip's RTP (baresip puts
- * its LAN address in the SDP but sends from loopback) and log both digits.
+ * its LAN address in the SDP but sends from loopback), log both digits, and record them in
+ * the call's journey where the Double-11 flow consumed them.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, startServer, type RunningServer } from './server.ts';
+import { endedCallRecord, run, startServer, type RunningServer } from './server.ts';
 
 let server: RunningServer;
 let dir: string;
@@ -95,6 +96,17 @@ test('baresip calls 4008001111, presses 1 then #, hangs up', async () => {
     assert.equal(ended.reason, 'remote-bye');
     const digits = server.logs.filter((l) => l.msg === 'digit' && l.callId === answered.callId).map((l) => l.digit);
     assert.deepEqual(digits, ['1', '#']);
+    // The Double-11 flow: 1 in the menu opens the order-status answer, # is not an option there.
+    const rec = await endedCallRecord(server, String(answered.callId));
+    const journey = rec.journey as { kind: string; node: string; digit?: string }[];
+    assert.deepEqual(
+      journey.filter((e) => e.kind === 'digit').map((e) => [e.node, e.digit]),
+      [
+        ['menu', '1'],
+        ['orderStatus', '#'],
+      ],
+    );
+    assert.equal(rec.outcome, 'caller-hangup');
   } catch (err) {
     throw new Error(`${(err as Error).message}\nbaresip said:\n${phone.output().slice(-3000)}`);
   } finally {

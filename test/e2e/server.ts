@@ -23,6 +23,9 @@ export interface RunningServer {
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** The admin key the spawned server imports (SURGELINE_ADMIN_KEY), for API look-ups. */
+export const E2E_ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
+
 export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string> }): Promise<RunningServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
@@ -34,6 +37,7 @@ export async function startServer(opts: { sipPort: number; rtpPorts: string; env
       SURGELINE_DATA_DIR: dataDir,
       SURGELINE_HTTP_PORT: String(opts.sipPort + 3000),
       SURGELINE_LOG_LEVEL: 'info',
+      SURGELINE_ADMIN_KEY: E2E_ADMIN_KEY,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -99,6 +103,20 @@ export async function startServer(opts: { sipPort: number; rtpPorts: string; env
     throw err;
   }
   return server;
+}
+
+/** A finished call's record from the server's API (GET /api/v1/calls/{SIP Call-ID}), once its outcome is written. */
+export async function endedCallRecord(server: RunningServer, sipCallId: string, ms = 10_000): Promise<Record<string, unknown>> {
+  const url = `http://127.0.0.1:${server.sipPort + 3000}/api/v1/calls/${encodeURIComponent(sipCallId)}`;
+  let last = '';
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${E2E_ADMIN_KEY}` } });
+    last = `${res.status} ${await res.text()}`;
+    if (res.status !== 200) continue;
+    const rec = JSON.parse(last.slice(4)) as Record<string, unknown>;
+    if (rec.outcome !== null && rec.outcome !== undefined) return rec;
+  }
+  throw new Error(`no ended call record for ${sipCallId}: last answer ${last.slice(0, 500)}`);
 }
 
 /** Runs a command to completion; resolves with its exit code and output. */

@@ -120,7 +120,7 @@ describe('E購網 Double-11 flow', () => {
     const port = new ScriptedPort(clock, { keys: [[1000, '1'], [3000, '1']] });
     const out = await drive(clock, runFlow(flow, port, context(clock)));
     assert.equal(out.end, 'queue');
-    assert.deepEqual(out.target, { kind: 'queue', queue: 'egou-agents' });
+    assert.deepEqual(out.target, { kind: 'queue', queue: 'egou-orders' });
     assert.deepEqual(texts(port), [EGOU_WELCOME, EGOU_MENU, EGOU_DOUBLE11_ORDER_STATUS]);
     const nodes = out.journey.flatMap((e) => (e.kind === 'node' ? [e.node] : []));
     assert.deepEqual(nodes, ['welcome', 'menu', 'orderStatus', 'agent']);
@@ -139,7 +139,7 @@ describe('E購網 Double-11 flow', () => {
     const out = await drive(clock, runFlow(flow, port, context(clock)));
     assert.deepEqual(texts(port), [EGOU_WELCOME, EGOU_MENU, EGOU_MENU, EGOU_MENU, EGOU_MENU]);
     assert.equal(out.end, 'queue');
-    assert.deepEqual(out.target, { kind: 'queue', queue: 'egou-agents' });
+    assert.deepEqual(out.target, { kind: 'queue', queue: 'egou-orders' });
   });
 
   test('no input: the menu plays 1 + 2 retries, then goodbye and hang up', async () => {
@@ -196,6 +196,12 @@ describe('E購網 Double-11 flow', () => {
     assert.equal(out.end, 'caller-hangup');
     assert.equal(clock.now(), 3000);
     assert.deepEqual(texts(port), [EGOU_WELCOME]);
+    const prompts = out.journey.filter((e) => e.kind === 'prompt');
+    assert.deepEqual(
+      prompts.map((e) => [e.node, e.result, e.at]),
+      [['welcome', 'stopped', clock.wallNow() - 3000]],
+      'the prompt cut short by the hang-up is in the journey, stamped when it started',
+    );
   });
 });
 
@@ -215,7 +221,7 @@ describe('SKTickets incident flow', () => {
     assert.equal(texts(port)[1], banner);
     assert.ok(texts(port).includes(SKTICKETS_INCIDENT_DETAILS));
     assert.equal(out.end, 'queue');
-    assert.deepEqual(out.target, { kind: 'queue', queue: 'sktickets-agents' });
+    assert.deepEqual(out.target, { kind: 'queue', queue: 'sktickets-incidents' });
   });
 
   test('an empty slot is skipped', async () => {

@@ -104,9 +104,12 @@ describe('node verbs', () => {
 
   test('announcement, schedule, set and collect edges', () => {
     assert.deepEqual(targets(parse({ type: 'announcement', slot: 'banner', next: 'menu' })), [{ field: 'next', target: 'menu' }]);
+    const schedule = parse({ type: 'schedule', schedule: 'office', open: 'o', closed: 'c', holiday: 'h' });
+    assert.deepEqual(targets(schedule).map((e) => e.field), ['open', 'closed', 'holiday']);
     assert.deepEqual(
-      targets(parse({ type: 'schedule', schedule: 'office', open: 'o', closed: 'c' })).map((e) => e.field),
-      ['open', 'closed'],
+      ['open', 'closed', 'holiday'].map((f) => writes(schedule, f)),
+      [[], ['schedule.reopens'], ['schedule.reopens']],
+      'closed and holiday set when the line opens again; open sets nothing',
     );
     const set = parse({ type: 'set', variables: { greeting: '您好 {{caller.name}}' }, next: 'n' });
     assert.deepEqual(writes(set, 'next'), ['greeting']);

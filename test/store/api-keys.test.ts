@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NotFoundError, ValidationError } from '../../src/store/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../src/store/errors.ts';
+import { auditRepository } from '../../src/store/repositories/audit.ts';
 import { apiKeysRepository, hashKey } from '../../src/store/repositories/api-keys.ts';
 import { tenantsRepository } from '../../src/store/repositories/tenants.ts';
 import type { Role } from '../../src/store/schema.ts';
@@ -93,5 +94,50 @@ eachBackend('api keys', (ctx) => {
     assert.equal((await keys.verify(kb.key))?.tenantId, b.id);
     // A's prefix with B's secret is neither key.
     assert.equal(await keys.verify(`sl_${ka.apiKey.prefix}_${kb.key.slice(16)}`), undefined);
+  });
+
+  test('import: a key chosen outside verifies; importing it again is a no-op; another tenant cannot take it', async () => {
+    const { tenants, keys } = repos();
+    const a = await tenants.create({ slug: 'keys-import-a', name: 'A' });
+    const b = await tenants.create({ slug: 'keys-import-b', name: 'B' });
+    const key = 'operator-chosen:Secret/Key~0123456789';
+    const imported = await keys.import(a.id, key, { name: 'env', role: 'admin' }, 'seed');
+    assert.equal(imported.prefix, `ext_${hashKey(key).slice(0, 12)}`, 'prefix derived from the hash');
+    const row = await ctx.store().db.selectFrom('api_keys').selectAll().where('id', '=', imported.id).executeTakeFirstOrThrow();
+    assert.equal(row.key_hash, hashKey(key));
+    assert.ok(!JSON.stringify(row).includes('Secret'), 'the key itself is not stored');
+    assert.deepEqual(await keys.verify(key), { keyId: imported.id, tenantId: a.id, role: 'admin', name: 'env' });
+    assert.equal(await keys.verify(key.slice(0, -1) + 'X'), undefined, 'one character off');
+    assert.deepEqual(await keys.import(a.id, key, { name: 'env', role: 'admin' }), (await keys.list(a.id))[0], 'idempotent: the same row');
+    assert.equal((await keys.list(a.id)).length, 1);
+    await assert.rejects(keys.import(b.id, key, { name: 'stolen', role: 'admin' }), ConflictError);
+    await assert.rejects(keys.import(a.id, 'too-short', { name: 'x', role: 'admin' }), ValidationError);
+    await assert.rejects(keys.import(a.id, 'has spaces in it, which is not allowed', { name: 'x', role: 'admin' }), ValidationError);
+    // An sl_ key made by another installation keeps its own prefix and verifies the usual way.
+    const other = await keys.create(b.id, { name: 'tmp', role: 'agent' });
+    await keys.revoke(b.id, other.apiKey.id);
+    const slKey = `sl_${'a1b2c3d4e5f6'}_${other.key.slice(16)}`;
+    const slImported = await keys.import(a.id, slKey, { name: 'moved', role: 'supervisor' });
+    assert.equal(slImported.prefix, 'a1b2c3d4e5f6');
+    assert.equal((await keys.verify(slKey))?.keyId, slImported.id);
+    await keys.revoke(a.id, imported.id);
+    assert.equal(await keys.verify(key), undefined, 'a revoked imported key stops verifying');
+  });
+
+  test('creating, importing and revoking keys is audited with who did it', async () => {
+    const { tenants, keys } = repos();
+    const audit = auditRepository(ctx.store().db, ctx.clock);
+    const t = await tenants.create({ slug: 'keys-audit', name: 'K' });
+    const { apiKey } = await keys.create(t.id, { name: 'ci', role: 'admin' }, 'alice');
+    await keys.revoke(t.id, apiKey.id, 'bob');
+    const imported = await keys.import(t.id, 'z'.repeat(32), { name: 'env', role: 'agent' }, 'seed');
+    assert.deepEqual(
+      (await audit.list(t.id, {})).filter((e) => e.subject.startsWith('api-key:')).map((e) => [e.action, e.actor, e.subject]).reverse(),
+      [
+        ['api-key.create', 'alice', `api-key:${apiKey.id}`],
+        ['api-key.revoke', 'bob', `api-key:${apiKey.id}`],
+        ['api-key.import', 'seed', `api-key:${imported.id}`],
+      ],
+    );
   });
 });

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/store/errors.ts';
 import { linesRepository, normalizeDigits } from '../../src/store/repositories/lines.ts';
 import { tenantsRepository } from '../../src/store/repositories/tenants.ts';
+import { flowsRepository } from '../../src/store/repositories/flows.ts';
+import { auditRepository } from '../../src/store/repositories/audit.ts';
 import { eachBackend } from './backends.ts';
 
 test('normalizeDigits keeps digits and a leading +, refuses anything else', () => {
@@ -17,6 +19,66 @@ eachBackend('tenants, lines and numbers', (ctx) => {
   const repos = () => ({
     tenants: tenantsRepository(ctx.store().db, ctx.clock),
     lines: linesRepository(ctx.store().db, ctx.clock),
+    flows: flowsRepository(ctx.store().db, ctx.clock),
+    audit: auditRepository(ctx.store().db, ctx.clock),
+  });
+
+  const doc = (name: string): unknown => ({ version: 1, name, start: 'bye', nodes: { bye: { type: 'hangup' } } });
+
+  test('setFlow attaches a flow by name or id and detaches it; lineForCall routes a dialled number to it; audited', async () => {
+    const { tenants, lines, flows, audit } = repos();
+    const t = await tenants.create({ slug: 'line-flow', name: 'LF' });
+    const line = await lines.createLine(t.id, { name: 'hotline', timeZone: 'Asia/Taipei' }, 'alice');
+    assert.equal(line.flow_id, null, 'a new line runs no flow');
+    await lines.addNumber(t.id, line.id, '4008006666', 'alice');
+    const { flow } = await flows.push(t.id, doc('welcome'), 'alice');
+    const attached = await lines.setFlow(t.id, '4008006666', 'welcome', 'bob');
+    assert.equal(attached.flow_id, flow.id);
+    assert.deepEqual(await lines.lineForCall('400-800-6666'), {
+      tenantId: t.id,
+      lineId: line.id,
+      lineName: 'hotline',
+      timeZone: 'Asia/Taipei',
+      flowId: flow.id,
+    });
+    assert.equal(await lines.lineForCall('4008006667'), undefined);
+    assert.equal(await lines.lineForCall('sip:nonsense'), undefined);
+    assert.equal((await lines.setFlow(t.id, line.id, null, 'bob')).flow_id, null);
+    assert.equal((await lines.lineForCall('4008006666'))?.flowId, null);
+    await lines.setFlow(t.id, line.id, flow.id, 'bob');
+    const renamed = await lines.updateLine(t.id, line.id, { name: 'main' }, 'carol');
+    assert.deepEqual([renamed.name, renamed.time_zone, renamed.flow_id], ['main', 'Asia/Taipei', flow.id]);
+    await assert.rejects(lines.setFlow(t.id, line.id, 'no-such-flow', 'bob'), NotFoundError);
+    assert.deepEqual(
+      (await audit.list(t.id, { subject: `line:${line.id}` })).map((e) => [e.action, e.actor, e.detail]).reverse(),
+      [
+        ['line.create', 'alice', { name: 'hotline', timeZone: 'Asia/Taipei' }],
+        ['line.number.add', 'alice', { number: '4008006666' }],
+        ['line.flow', 'bob', { from: null, to: flow.id }],
+        ['line.flow', 'bob', { from: flow.id, to: null }],
+        ['line.flow', 'bob', { from: null, to: flow.id }],
+        ['line.update', 'carol', { name: 'main' }],
+      ],
+    );
+  });
+
+  test('setFlow: a line or flow of another tenant is not found, and the database refuses the cross-tenant link', async () => {
+    const { tenants, lines, flows } = repos();
+    const a = await tenants.create({ slug: 'line-flow-a', name: 'A' });
+    const b = await tenants.create({ slug: 'line-flow-b', name: 'B' });
+    const lineA = await lines.createLine(a.id, { name: 'main', timeZone: 'UTC' });
+    const lineB = await lines.createLine(b.id, { name: 'main', timeZone: 'UTC' });
+    await lines.addNumber(b.id, lineB.id, '4008007777');
+    const fb = await flows.push(b.id, doc('b-flow'), 'bob');
+    await assert.rejects(lines.setFlow(a.id, lineA.id, fb.flow.id, 'eve'), NotFoundError, "B's flow by id");
+    await assert.rejects(lines.setFlow(a.id, lineA.id, 'b-flow', 'eve'), NotFoundError, "B's flow by name");
+    await assert.rejects(lines.setFlow(a.id, lineB.id, null, 'eve'), NotFoundError, "B's line by id");
+    await assert.rejects(lines.setFlow(a.id, '4008007777', null, 'eve'), NotFoundError, "B's line by number");
+    await assert.rejects(lines.updateLine(a.id, lineB.id, { name: 'x' }, 'eve'), NotFoundError, "B's line rename");
+    await assert.rejects(
+      ctx.store().db.updateTable('lines').set({ flow_id: fb.flow.id }).where('id', '=', lineA.id).execute(),
+      (err: unknown) => (err as { code?: string }).code === '23503',
+    );
   });
 
   test('tenants: create, get, find by slug; duplicate slug is a ConflictError', async () => {

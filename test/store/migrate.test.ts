@@ -93,6 +93,36 @@ eachBackend('migrations', (ctx) => {
     assert.deepEqual(rows, []);
   });
 
+  test('a v1 database migrates to the newest schema keeping its lines (no flow attached)', async () => {
+    // A schema left at version 1 by the previous release, next to the test's own: one
+    // connection (search_path is per session) runs both migrations and the checks.
+    await ctx.store().db.connection().execute(async (conn) => {
+      const { rows } = await sql<{ search_path: string }>`SHOW search_path`.execute(conn);
+      const original = rows[0]?.search_path ?? 'public';
+      await sql`CREATE SCHEMA v1_upgrade`.execute(conn);
+      await sql`SET search_path TO v1_upgrade`.execute(conn);
+      try {
+        assert.deepEqual(await migrate(conn, { clock: ctx.clock, migrations: MIGRATIONS.slice(0, 1) }), { applied: [1], version: 1 });
+        const now = new Date(ctx.clock.wallNow());
+        const tenant = await conn.insertInto('tenants').values({ slug: 'old', name: 'Old', created_at: now } as never).returning('id').executeTakeFirstOrThrow();
+        const line = await conn
+          .insertInto('lines')
+          .values({ tenant_id: tenant.id, name: 'legacy', time_zone: 'Asia/Taipei', created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const result = await migrate(conn, { clock: ctx.clock });
+        assert.deepEqual(result.applied, MIGRATIONS.slice(1).map((m) => m.version), 'only the new migrations run');
+        const after = await conn.selectFrom('lines').selectAll().where('id', '=', line.id).executeTakeFirstOrThrow();
+        assert.deepEqual([after.name, after.time_zone, after.flow_id], ['legacy', 'Asia/Taipei', null], 'the line survives, no flow attached');
+        const t = await conn.selectFrom('tenants').selectAll().where('id', '=', tenant.id).executeTakeFirstOrThrow();
+        assert.equal(t.operator, false, 'existing tenants are not operators by default');
+      } finally {
+        await sql.raw(`SET search_path TO ${original}`).execute(conn);
+        await sql`DROP SCHEMA v1_upgrade CASCADE`.execute(conn);
+      }
+    });
+  });
+
   test('an embedded store can be open in only one place at a time', { skip: ctx.kind !== 'pglite' && 'PGlite only' }, async () => {
     await assert.rejects(openStore(ctx.location()), StoreLockedError);
     // The refused open must not have disturbed the open store.

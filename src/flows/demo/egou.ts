@@ -10,7 +10,9 @@ import { EGOU_GOODBYE, EGOU_MENU, EGOU_ORDER_STATUS, EGOU_WELCOME } from '../../
 /** Seed 000, verbatim: the order-status answer in the Double-11 sub-menu. */
 export const EGOU_DOUBLE11_ORDER_STATUS = EGOU_ORDER_STATUS;
 
-const AGENT_QUEUE = 'egou-agents';
+/** Seeded queues (src/demo/seed.ts DEMO_QUEUES): orders, and returns/payments. */
+const AGENT_QUEUE = 'egou-orders';
+const RETURNS_QUEUE = 'egou-returns';
 
 export const egouNormalFlow: FlowInput = {
   version: 1,
@@ -26,9 +28,9 @@ export const egouNormalFlow: FlowInput = {
       noInput: 'goodbye',
       invalid: 'agent',
     },
-    orders: { type: 'queue', queue: AGENT_QUEUE, skills: ['orders'] },
-    returns: { type: 'queue', queue: AGENT_QUEUE, skills: ['returns'] },
-    payment: { type: 'queue', queue: AGENT_QUEUE, skills: ['payment'] },
+    orders: { type: 'queue', queue: AGENT_QUEUE },
+    returns: { type: 'queue', queue: RETURNS_QUEUE },
+    payment: { type: 'queue', queue: RETURNS_QUEUE, skills: ['payment'] },
     agent: { type: 'queue', queue: AGENT_QUEUE },
     goodbye: { type: 'say', prompt: { text: EGOU_GOODBYE }, next: 'end' },
     end: { type: 'hangup' },

@@ -10,7 +10,9 @@ import type { FlowInput } from '../schema.ts';
 /** Seed 000, verbatim: what option 1 says about the incident. */
 export const SKTICKETS_INCIDENT_DETAILS = '目前訂票系統無法顯示票務資訊，您可以稍後再試，或透過電子郵件查詢訂單。';
 
-const AGENT_QUEUE = 'sktickets-agents';
+/** Seeded queues (src/demo/seed.ts DEMO_QUEUES): the general line, and the incident team. */
+const AGENT_QUEUE = 'sktickets-general';
+const INCIDENT_QUEUE = 'sktickets-incidents';
 const WELCOME = '您好，感謝您致電 SKTickets。';
 const GOODBYE = '感謝您的來電，再見。';
 
@@ -54,7 +56,7 @@ export const skticketsIncidentFlow: FlowInput = {
     incidentDetails: { type: 'say', prompt: { text: SKTICKETS_INCIDENT_DETAILS }, next: 'menu' },
     booking: { type: 'queue', queue: AGENT_QUEUE, skills: ['booking'] },
     refunds: { type: 'queue', queue: AGENT_QUEUE, skills: ['refunds'] },
-    agent: { type: 'queue', queue: AGENT_QUEUE },
+    agent: { type: 'queue', queue: INCIDENT_QUEUE },
     goodbye: { type: 'say', prompt: { text: GOODBYE }, next: 'end' },
     end: { type: 'hangup' },
   },

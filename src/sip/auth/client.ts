@@ -21,6 +21,12 @@
  * must copy the retried request's CSeq number and branch (§9.1); keep using `state` for the
  * same peer so nonce counts increase; never feed a CANCEL (§22.1: it cannot be challenged).
  *
+ * Credentials from HA1 (RFC 7616 §3.4.2: "the HA1 ... stands in for the password"):
+ * a trunk whose password we do not keep is answered from its stored HA1 — H(user:realm:pw)
+ * in MD5, optionally also SHA-256. Such credentials are usable only for their own realm
+ * (the realm is hashed into HA1) and only for the algorithms whose HA1 we hold; other
+ * challenges are ignored as unusable, exactly like an unknown algorithm.
+ *
  * Retry policy: answering a challenge whose credentials were already rejected is futile,
  * so authorizeRequest gives up when the request it is asked to retry already carried
  * credentials for that realm computed on a first use of a nonce (nc=00000001) and the
@@ -34,14 +40,38 @@ import type { Header, SipRequest, SipResponse } from '../message.ts';
 import { canonicalHeaderName, formatCSeq, formatVia, getHeaders, parseCSeq, parseVia } from '../headers.ts';
 import { DigestParseError, formatCredentials, parseChallenge, parseCredentials, parseDigest } from './challenge.ts';
 import type { DigestChallenge, DigestCredentials } from './challenge.ts';
-import { computeHa1, computeResponse, parseAlgorithm } from './digest.ts';
+import { baseAlgorithm, computeHa1, computeResponse, parseAlgorithm } from './digest.ts';
 import type { DigestAlgorithm, DigestQop } from './digest.ts';
 
-export interface ClientCredentials {
+/** A user name and password: answers any algorithm (and any realm unless `realm` is set). */
+export interface PasswordCredentials {
   readonly username: string;
   readonly password: string;
   /** Answer only challenges for this realm; undefined: answer any realm with these credentials. */
   readonly realm?: string;
+}
+
+/**
+ * Stored HA1s instead of the password (RFC 7616 §3.4.2): `ha1` = MD5(username:realm:password),
+ * `ha1Sha256` = SHA-256(username:realm:password) when known. Only challenges for `realm` are
+ * answered, and only with the algorithms whose HA1 is given (MD5/MD5-sess, SHA-256/SHA-256-sess).
+ */
+export interface Ha1Credentials {
+  readonly username: string;
+  readonly realm: string;
+  readonly ha1: string;
+  readonly ha1Sha256?: string;
+}
+
+export type ClientCredentials = PasswordCredentials | Ha1Credentials;
+
+/** The HA1 these credentials give for an algorithm in a realm; undefined when they cannot answer it. */
+function ha1Of(creds: ClientCredentials, algorithm: DigestAlgorithm, realm: string): string | undefined {
+  if ('password' in creds) return computeHa1(algorithm, creds.username, realm, creds.password);
+  if (realm !== creds.realm) return undefined;
+  const base = baseAlgorithm(algorithm);
+  const ha1 = base === 'MD5' ? creds.ha1 : creds.ha1Sha256;
+  return ha1 === undefined ? undefined : ha1.toLowerCase();
 }
 
 export type AuthorizeResult = { readonly ok: true; readonly request: SipRequest } | { readonly ok: false; readonly reason: string };
@@ -93,7 +123,8 @@ function usableOffer(challenge: DigestChallenge): Offer | undefined {
 }
 
 /** The strongest usable offer per realm, realms in the order the server listed them. */
-function offersByRealm(response: SipResponse, headerName: string, onlyRealm: string | undefined): Map<string, Offer> {
+function offersByRealm(response: SipResponse, headerName: string, creds: ClientCredentials): Map<string, Offer> {
+  const onlyRealm = creds.realm;
   const best = new Map<string, Offer>();
   for (const value of getHeaders(response, headerName)) {
     let challenge: DigestChallenge;
@@ -106,7 +137,7 @@ function offersByRealm(response: SipResponse, headerName: string, onlyRealm: str
     }
     if (onlyRealm !== undefined && challenge.realm !== onlyRealm) continue;
     const offer = usableOffer(challenge);
-    if (!offer) continue;
+    if (!offer || ha1Of(creds, offer.algorithm, challenge.realm) === undefined) continue;
     const current = best.get(challenge.realm);
     if (!current || STRENGTH.indexOf(offer.algorithm) < STRENGTH.indexOf(current.algorithm)) best.set(challenge.realm, offer);
   }
@@ -131,7 +162,7 @@ function credentialsFor(request: SipRequest, st: RealmState, creds: ClientCreden
   const needsCnonce = qop !== undefined || algorithm === 'MD5-sess' || algorithm === 'SHA-256-sess';
   const response = computeResponse({
     algorithm,
-    ha1: computeHa1(algorithm, creds.username, challenge.realm, creds.password),
+    ha1: ha1Of(creds, algorithm, challenge.realm) ?? '',
     nonce: challenge.nonce,
     method: request.method,
     uri: request.uri,
@@ -223,7 +254,7 @@ export function authorizeRequest(
     return { ok: false, reason: `${request.method} cannot be challenged (RFC 3261 §22.1)` };
   }
 
-  const offers = offersByRealm(challengeResponse, challengeName, creds.realm);
+  const offers = offersByRealm(challengeResponse, challengeName, creds);
   if (offers.size === 0) {
     return {
       ok: false,
@@ -280,6 +311,7 @@ export function preauthorizeRequest(request: SipRequest, creds: ClientCredential
   let headers: Header[] | undefined;
   for (const [realm, st] of state.realms) {
     if (creds.realm !== undefined && realm !== creds.realm) continue;
+    if (ha1Of(creds, st.algorithm, realm) === undefined) continue;
     st.nc++;
     headers = withCredentials(headers ?? request.headers, st.header, realm, credentialsFor(request, st, creds, state.newCnonce()));
   }

@@ -5,15 +5,22 @@
  * (256 bits) cannot be guessed however fast the hash, so sha256 loses nothing and keeps
  * every authenticated request cheap. The prefix is not secret: it is shown in lists so that
  * people can tell keys apart, and it finds the row without scanning hashes.
+ * Keys made elsewhere (SURGELINE_ADMIN_KEY may be any long random string) are imported:
+ * their prefix is `ext_` + the first 12 hex of their sha256, so verify() still finds the row
+ * by prefix — computed from the presented key's hash instead of read from its text.
+ * Creation, import and revocation are audited under api-key:<id>.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.ts';
-import { FOREIGN_KEY_VIOLATION, NotFoundError, ValidationError, sqlState } from '../errors.ts';
+import { ConflictError, FOREIGN_KEY_VIOLATION, NotFoundError, ValidationError, mapConflict, sqlState } from '../errors.ts';
 import { isUuid, requireId } from '../ids.ts';
 import { ROLES, type Database, type Role } from '../schema.ts';
+import { auditRepository } from './audit.ts';
 
 const KEY = /^sl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+/** An imported key: printable ASCII without spaces, long enough to carry real entropy. */
+const EXTERNAL_KEY = /^[\x21-\x7e]{20,200}$/;
 /** last_used_at is for people ("used 3 days ago"); writing it on every request would turn each read into a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -38,16 +45,30 @@ export interface ApiKeyPrincipal {
 
 export interface ApiKeysRepository {
   /** `key` is the plaintext, available only here. */
-  create(tenantId: string, input: { name: string; role: Role }): Promise<{ key: string; apiKey: ApiKey }>;
+  create(tenantId: string, input: { name: string; role: Role }, by?: string): Promise<{ key: string; apiKey: ApiKey }>;
+  /**
+   * Stores a key chosen outside (20..200 printable characters, or an sl_ key). Idempotent:
+   * the same key already in this tenant returns that row unchanged; in another tenant it is
+   * a ConflictError.
+   */
+  import(tenantId: string, key: string, input: { name: string; role: Role }, by?: string): Promise<ApiKey>;
   /** Undefined for malformed, unknown or revoked keys alike. */
   verify(key: string): Promise<ApiKeyPrincipal | undefined>;
   /** Throws NotFoundError; revoking an already revoked key keeps the first revocation time. */
-  revoke(tenantId: string, keyId: string): Promise<void>;
+  revoke(tenantId: string, keyId: string, by?: string): Promise<void>;
   list(tenantId: string): Promise<ApiKey[]>;
 }
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** The prefix a key's row is stored under: its own for sl_ keys, derived from its hash for others. */
+function prefixOf(key: string): string | undefined {
+  const m = KEY.exec(key);
+  if (m) return m[1];
+  if (EXTERNAL_KEY.test(key)) return `ext_${hashKey(key).slice(0, 12)}`;
+  return undefined;
 }
 
 type ApiKeyColumns = Pick<
@@ -71,8 +92,13 @@ function toApiKey(row: ApiKeyColumns): ApiKey {
 const PUBLIC_COLUMNS = ['id', 'tenant_id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRepository {
+  const audit = auditRepository(db, clock);
+  const recorded = async (apiKey: ApiKey, action: string, by: string): Promise<ApiKey> => {
+    await audit.record(apiKey.tenantId, { actor: by, action, subject: `api-key:${apiKey.id}`, detail: { name: apiKey.name, role: apiKey.role, prefix: apiKey.prefix } });
+    return apiKey;
+  };
   return {
-    async create(tenantId, { name, role }) {
+    async create(tenantId, { name, role }, by = 'system') {
       requireId('tenant', tenantId);
       if (!ROLES.includes(role)) throw new ValidationError('role', `one of ${ROLES.join(', ')}`);
       if (name.trim() === '') throw new ValidationError('name', 'must not be empty');
@@ -93,7 +119,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
             })
             .returning(PUBLIC_COLUMNS)
             .executeTakeFirstOrThrow();
-          return { key, apiKey: toApiKey(row) };
+          return { key, apiKey: await recorded(toApiKey(row), 'api-key.create', by) };
         } catch (err) {
           const s = sqlState(err);
           if (s?.code === FOREIGN_KEY_VIOLATION) throw new NotFoundError('tenant', tenantId);
@@ -103,10 +129,34 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
       }
     },
 
+    async import(tenantId, key, { name, role }, by = 'system') {
+      requireId('tenant', tenantId);
+      if (!ROLES.includes(role)) throw new ValidationError('role', `one of ${ROLES.join(', ')}`);
+      if (name.trim() === '') throw new ValidationError('name', 'must not be empty');
+      const prefix = prefixOf(key);
+      if (prefix === undefined) throw new ValidationError('key', '20 to 200 printable characters without spaces');
+      const hash = hashKey(key);
+      const existing = await db.selectFrom('api_keys').select([...PUBLIC_COLUMNS, 'key_hash']).where('prefix', '=', prefix).executeTakeFirst();
+      if (existing) {
+        if (existing.tenant_id === tenantId && existing.key_hash === hash) return toApiKey(existing);
+        throw new ConflictError('this key (or one with its prefix) is already in use', 'api_keys_prefix_key');
+      }
+      try {
+        const row = await db
+          .insertInto('api_keys')
+          .values({ tenant_id: tenantId, name, role, key_hash: hash, prefix, created_at: new Date(clock.wallNow()) })
+          .returning(PUBLIC_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return await recorded(toApiKey(row), 'api-key.import', by);
+      } catch (err) {
+        if (sqlState(err)?.code === FOREIGN_KEY_VIOLATION) throw new NotFoundError('tenant', tenantId);
+        throw mapConflict(err, 'api key');
+      }
+    },
+
     async verify(key) {
-      const m = KEY.exec(key);
-      if (!m) return undefined;
-      const prefix = m[1] ?? '';
+      const prefix = prefixOf(key);
+      if (prefix === undefined) return undefined;
       // Unscoped by design: the key is what tells us the tenant.
       const row = await db
         .selectFrom('api_keys')
@@ -131,11 +181,11 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
       return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
     },
 
-    async revoke(tenantId, keyId) {
+    async revoke(tenantId, keyId, by = 'system') {
       if (!isUuid(tenantId) || !isUuid(keyId)) throw new NotFoundError('api key', keyId);
       const existing = await db
         .selectFrom('api_keys')
-        .select(['id', 'revoked_at'])
+        .select(PUBLIC_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('id', '=', keyId)
         .executeTakeFirst();
@@ -148,6 +198,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
         .where('id', '=', keyId)
         .where('revoked_at', 'is', null)
         .execute();
+      await recorded(toApiKey(existing), 'api-key.revoke', by);
     },
 
     async list(tenantId) {

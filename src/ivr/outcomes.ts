@@ -1,0 +1,109 @@
+/**
+ * What a call does once its flow has ended: the queue and voicemail (the live ACD of
+ * src/acd/live/ when the node runs one for the call's tenant, else the placeholders), the
+ * B2BUA transfer through the tenant trunk (none configured: the call ends as an error
+ * "no trunk"), or nothing (hang-ups are done by the flow or by the caller). The outcome
+ * and target go on the call record; a transfer that fails is recorded as an error with
+ * the reason in the journey.
+ */
+import type { Call } from '../call/call.ts';
+import type { Clock } from '../clock.ts';
+import type { FlowOutcome } from '../flows/interpreter.ts';
+import type { Logger } from '../log.ts';
+import type { MediaEngine } from '../media/engine.ts';
+import type { InviteOptions } from '../sip/ua/outbound-invite.ts';
+import type { SipSession } from '../sip/ua/session.ts';
+import type { LiveCallRecord } from './call-record.ts';
+import { LivePort } from './live-port.ts';
+import { holdInQueue, TRANSFER_FAILED_TEXT, TRANSFER_WAIT_TEXT, voicemailUnavailable } from './placeholders.ts';
+import type { PromptCache } from './prompt-cache.ts';
+import { transfer } from './transfer.ts';
+import type { FlowCall, LiveAcd } from '../acd/live/live-acd.ts';
+
+export interface OutcomeDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly prompts: PromptCache;
+  readonly media: MediaEngine;
+  readonly invite: (opts: InviteOptions) => Promise<SipSession>;
+  readonly mediaAddress: string;
+  readonly trunk?: string;
+  /** How long the queue placeholder holds a caller; default 10 min. */
+  readonly queueHoldMs?: number;
+  /** The live ACD (queues, agents, voicemail); absent or not serving the tenant: placeholders. */
+  readonly acd?: LiveAcd;
+}
+
+export async function carryOut(
+  deps: OutcomeDeps,
+  call: Call,
+  rec: LiveCallRecord,
+  outcome: FlowOutcome,
+  defaultCallerId: string,
+  line: { timeZone: string } = { timeZone: 'Asia/Taipei' },
+): Promise<void> {
+  rec.outcome = outcome.end;
+  if (outcome.target !== undefined) rec.target = outcome.target;
+  const port = new LivePort(call, deps.prompts, deps.log);
+  const target = outcome.target;
+  const endWithError = (reason: string): void => {
+    rec.outcome = 'error';
+    rec.journey.push({ kind: 'end', at: deps.clock.wallNow(), end: 'error', reason });
+  };
+  const acd = deps.acd?.serves(rec.base.tenantId) ? deps.acd : undefined;
+  const flowCall = (): FlowCall => ({
+    call,
+    callId: rec.id,
+    lineId: rec.base.lineId,
+    timeZone: line.timeZone,
+    callerNumber: rec.base.caller,
+    journey: rec.journey,
+    variables: rec.variables,
+    // What the queue and voicemail say goes into the journey like the flow's prompts.
+    say: async (text) => {
+      const result = await port.play({ text }, { bargeIn: false });
+      rec.journey.push({ kind: 'prompt', at: deps.clock.wallNow(), node: outcome.end, text, result });
+      return result;
+    },
+  });
+  switch (outcome.end) {
+    case 'queue': {
+      if (acd && target?.kind === 'queue') {
+        const end = await acd.queue(flowCall(), target);
+        if (end.end === 'no-queue') endWithError(`no queue "${target.queue}"`);
+        return;
+      }
+      const why = await holdInQueue(call, port, deps.clock, deps.queueHoldMs ?? 600_000);
+      deps.log.info({ callId: call.sipCallId, queue: target?.kind === 'queue' ? target.queue : undefined, ended: why }, 'queue placeholder: caller held');
+      return;
+    }
+    case 'voicemail':
+      if (acd && target?.kind === 'voicemail') {
+        if ((await acd.voicemail(flowCall(), target)) === 'failed') endWithError('voicemail not stored');
+        return;
+      }
+      await voicemailUnavailable(port);
+      return;
+    case 'transfer': {
+      if (target?.kind !== 'transfer') return;
+      if (!deps.trunk) {
+        endWithError('no trunk');
+        await port.play({ text: TRANSFER_FAILED_TEXT }, { bargeIn: false });
+        return;
+      }
+      void port.play({ text: TRANSFER_WAIT_TEXT }, { bargeIn: false });
+      const result = await transfer({ invite: deps.invite, media: deps.media, mediaAddress: deps.mediaAddress, log: deps.log }, call, target.to, {
+        trunk: deps.trunk,
+        callerId: target.callerId ?? defaultCallerId,
+        onAnswered: (sipCallId) => rec.legs.push({ role: 'transfer', sipCallId, to: target.to }),
+      });
+      if (!result.ok) {
+        endWithError(`transfer failed: ${result.reason}`);
+        if (!call.signal.aborted) await port.play({ text: TRANSFER_FAILED_TEXT }, { bargeIn: false });
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
