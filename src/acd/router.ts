@@ -213,8 +213,13 @@ export function route(input: RouteInput): RouteResult {
     if (t > now && t < nextCheckAt) nextCheckAt = t;
   };
   for (const { call } of ranked) {
-    if (decided.has(call.id)) continue;
+    // Relaxation widens who qualifies and the same-agent window closing changes who is tried
+    // first: either can change the pick of a call offered now too, not only of one left waiting.
     const q = queues.get(call.queue)!;
+    for (const step of q.relax) later(call.enteredAt + step.afterSeconds * 1000);
+    const within = q.customerTypes.sameAgentWithinSeconds * 1000;
+    if (within > 0 && call.lastAgentAt !== null) later(call.lastAgentAt + within + 1);
+    if (decided.has(call.id)) continue;
     const waitMs = now - call.enteredAt;
     const isCall = call.kind === 'call';
     if (isCall && q.maxWaitSeconds !== undefined) {
@@ -242,9 +247,6 @@ export function route(input: RouteInput): RouteResult {
       decisions.push({ kind: 'overflow', callId: call.id, from: q.name, to });
       continue;
     }
-    for (const step of q.relax) later(call.enteredAt + step.afterSeconds * 1000);
-    const within = q.customerTypes.sameAgentWithinSeconds * 1000;
-    if (within > 0 && call.lastAgentAt !== null) later(call.lastAgentAt + within + 1);
     if (!isCall) continue;
     const pos = (staying.get(q.name) ?? 0) + 1;
     if (q.maxSize !== undefined && pos > q.maxSize) {
