@@ -7,8 +7,7 @@
  * played (the callback test checks the store at that instant). Ports: SIP 37100-37499, RTP
  * 37500-37999 only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
@@ -18,6 +17,7 @@ import { MediaEngine } from '../../src/media/engine.ts';
 import { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { CallManager } from '../../src/call/call-manager.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { EventBus, type CallEvent } from '../../src/events/bus.ts';
 import { PromptCache } from '../../src/ivr/prompt-cache.ts';
@@ -64,7 +64,7 @@ export interface AcdNode {
 }
 
 export async function startAcdNode(opts: { sipPort: number; callerPort: number; rtpPorts: string }): Promise<AcdNode> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'surgeline-acd-'));
+  const dir = await freshPgliteDataDir('surgeline-acd-');
   const clock = realClock();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({

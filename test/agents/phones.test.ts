@@ -8,12 +8,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { realClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { agentsRepository } from '../../src/store/repositories/agents.ts';
 import { AgentPhones, type AgentOfflineEvent, type AgentOnlineEvent } from '../../src/agents/phones.ts';
@@ -34,7 +34,7 @@ const offline: AgentOfflineEvent[] = [];
 const started: TestPhone[] = [];
 
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'surgeline-phones-'));
+  dir = await freshPgliteDataDir('surgeline-phones-');
   store = await openStore({ dataDir: dir }, { clock });
   ({ tenantId } = await seedDemo(store.db, clock, { demoPassword: 'agent-pw' }));
   const agents = agentsRepository(store.db, clock);

@@ -6,12 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { realClock } from '../../src/clock.ts';
 import { silentLogger } from '../../src/log.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { announcementsRepository, type AnnouncementsRepository } from '../../src/store/repositories/announcements.ts';
 import { linesRepository } from '../../src/store/repositories/lines.ts';
@@ -25,7 +25,7 @@ let tenantId: string;
 let lineId: string;
 let repo: AnnouncementsRepository;
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'surgeline-annc-'));
+  dir = await freshPgliteDataDir('surgeline-annc-');
   store = await openStore({ dataDir: dir }, { clock });
   tenantId = (await seedDemo(store.db, clock)).tenantId;
   lineId = (await linesRepository(store.db, clock).lineForCall('4008002222'))!.lineId;

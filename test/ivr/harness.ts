@@ -4,8 +4,7 @@
  * UAC over UDP) that dials it, presses keys as SIP INFO and hangs up. Log lines and bus
  * events are collected for assertions. Ports from RUNTIME's ranges only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
@@ -15,6 +14,7 @@ import { MediaEngine } from '../../src/media/engine.ts';
 import { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { CallManager } from '../../src/call/call-manager.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { EventBus, type CallEvent } from '../../src/events/bus.ts';
 import { PromptCache } from '../../src/ivr/prompt-cache.ts';
@@ -60,7 +60,7 @@ export async function startNode(opts: {
   callerPort: number;
   runtime?: Pick<FlowRuntimeOptions, 'trunk' | 'progressMs' | 'queueHoldMs'>;
 }): Promise<Node> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'surgeline-ivr-'));
+  const dir = await freshPgliteDataDir('surgeline-ivr-');
   const clock = realClock();
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({

@@ -7,8 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { realClock, type Clock } from '../../src/clock.ts';
@@ -17,6 +16,7 @@ import { MediaEngine } from '../../src/media/engine.ts';
 import { UserAgent } from '../../src/sip/ua/user-agent.ts';
 import { CallManager } from '../../src/call/call-manager.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
 import { EventBus, type CallEvent } from '../../src/events/bus.ts';
 import { PromptCache } from '../../src/ivr/prompt-cache.ts';
@@ -54,7 +54,7 @@ const clock = mondayNoonClock();
 const events: CallEvent[] = [];
 
 before(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'surgeline-restaurant-'));
+  dir = await freshPgliteDataDir('surgeline-restaurant-');
   const log = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   store = await openStore({ dataDir: dir }, { clock });
   closers.push(() => store.close());

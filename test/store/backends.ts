@@ -1,17 +1,17 @@
 /**
- * Runs a block of store tests once per backend: a fresh PGlite in a temp dir, and a fresh
+ * Runs a block of store tests once per backend: a fresh PGlite in a temp dir (a copy of the
+ * migrated template, pglite-template.ts), and a fresh
  * schema in the PostgreSQL test database (TEST_DATABASE_URL, default the development and CI
  * server at 127.0.0.1:5432/test with trust auth). One store per backend per file, shared by
  * the tests in it (so tests create their own tenants), because PGlite's initdb takes seconds.
  */
 import { after, before, describe } from 'node:test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ManualClock } from '../../src/clock.ts';
 import { openStore, type Store, type StoreKind, type StoreLocation } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from './pglite-template.ts';
 
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -53,7 +53,7 @@ export function eachBackend(title: string, body: (ctx: BackendContext) => void):
       };
       before(async () => {
         if (kind === 'pglite') {
-          const dir = await mkdtemp(join(tmpdir(), 'surgeline-store-'));
+          const dir = await freshPgliteDataDir('surgeline-store-');
           location = { dataDir: dir };
           cleanup = () => rm(dir, { recursive: true, force: true });
         } else {

@@ -14,6 +14,7 @@ import { callbacksRepository } from '../../src/store/repositories/callbacks.ts';
 import { linesRepository } from '../../src/store/repositories/lines.ts';
 import { tenantsRepository } from '../../src/store/repositories/tenants.ts';
 import { openStore } from '../../src/store/db.ts';
+import { freshPgliteDataDir } from './pglite-template.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { eachBackend } from './backends.ts';
 
@@ -203,10 +204,8 @@ eachBackend('callbacks', (ctx) => {
 });
 
 test('a callback create that resolved survives kill -9 of the process (embedded store)', async () => {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = await mkdtemp(join(tmpdir(), 'surgeline-cb-kill-'));
+  const { rm } = await import('node:fs/promises');
+  const dir = await freshPgliteDataDir('surgeline-cb-kill-');
   try {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./callback-writer.ts', import.meta.url)), dir], {
       encoding: 'utf8',
