@@ -26,7 +26,7 @@ import { escapeUser } from '../../sip/uri.ts';
 import { trunkTarget } from '../../ivr/transfer.ts';
 import type { CallbacksRepository, CallbackView } from '../../store/repositories/callbacks.ts';
 import type { TrunksRepository } from '../../store/repositories/trunks.ts';
-import type { QueueConfig } from '../queue-config.ts';
+import { inCallingWindow } from '../calling-window.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import type { QueueEngine } from './queue-engine.ts';
 
@@ -50,17 +50,6 @@ export interface CallbackWorkerOptions {
   readonly claimedBy?: string;
   /** How long the caller's phone may ring; default 30 s. */
   readonly dialTimeoutMs?: number;
-}
-
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-
-/** Whether `at` falls in one of the windows (days and HH:MM in the zone). */
-export function inCallingWindow(windows: QueueConfig['callbacks']['windows'], at: number, timeZone: string): boolean {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
-  const get = (t: string): string => parts.find((p) => p.type === t)?.value ?? '';
-  const day = get('weekday').toLowerCase().slice(0, 3);
-  const hm = `${get('hour').padStart(2, '0')}:${get('minute').padStart(2, '0')}`;
-  return windows.some((w) => (w.days as readonly string[]).includes(day) && DAYS.includes(day as never) && hm >= w.open && hm < w.close);
 }
 
 export class CallbackWorker {
