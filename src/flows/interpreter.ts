@@ -56,9 +56,10 @@ export type FlowTarget =
   | { kind: 'queue'; queue: string; skills?: string[]; priority?: number }
   | { kind: 'transfer'; to: string; callerId?: string }
   | { kind: 'voicemail'; mailbox: string; maxSeconds: number }
+  | { kind: 'callback'; queue: string; slots: number; slotMinutes: number; leadMinutes: number; timeoutSeconds: number; retries: number }
   | { kind: 'goto'; flow: string; node?: string };
 
-export type FlowEnd = 'hangup' | 'caller-hangup' | 'transfer' | 'queue' | 'voicemail' | 'goto' | 'error';
+export type FlowEnd = 'hangup' | 'caller-hangup' | 'transfer' | 'queue' | 'voicemail' | 'callback' | 'goto' | 'error';
 
 export type JourneyEntry =
   | { kind: 'node'; at: number; node: string; type: FlowNode['type'] }
@@ -277,6 +278,11 @@ async function execute(run: Run, id: string, node: FlowNode): Promise<Step> {
     case 'voicemail':
       if (node.prompt !== undefined) await run.play(id, node.prompt, false);
       return { end: 'voicemail', target: { kind: 'voicemail', mailbox: node.mailbox, maxSeconds: node.maxSeconds } };
+    case 'callback': {
+      if (node.prompt !== undefined) await run.play(id, node.prompt, false);
+      const { queue, slots, slotMinutes, leadMinutes, timeoutSeconds, retries } = node;
+      return { end: 'callback', target: { kind: 'callback', queue, slots, slotMinutes, leadMinutes, timeoutSeconds, retries } };
+    }
     case 'goto': {
       const target: FlowTarget = { kind: 'goto', flow: node.flow };
       if (node.node !== undefined) target.node = node.node;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { nodeId, type Edge, type VariableUse } from './common.ts';
 import * as announcement from './nodes/announcement.ts';
 import * as branch from './nodes/branch.ts';
+import * as callback from './nodes/callback.ts';
 import * as collect from './nodes/collect.ts';
 import * as goto from './nodes/goto.ts';
 import * as hangup from './nodes/hangup.ts';
@@ -30,6 +31,7 @@ export const nodeSchema = z.discriminatedUnion('type', [
   announcement.schema,
   transfer.schema,
   voicemail.schema,
+  callback.schema,
   queue.schema,
   hangup.schema,
   goto.schema,
@@ -69,6 +71,7 @@ const modules: NodeModules = {
   announcement,
   transfer,
   voicemail,
+  callback,
   queue,
   hangup,
   goto,
@@ -95,7 +98,7 @@ export function writes(node: FlowNode, field: string): string[] {
   return moduleOf(node).writes(node, field);
 }
 
-const TERMINAL: ReadonlySet<NodeType> = new Set<NodeType>(['hangup', 'transfer', 'queue', 'voicemail', 'goto']);
+const TERMINAL: ReadonlySet<NodeType> = new Set<NodeType>(['hangup', 'transfer', 'queue', 'voicemail', 'callback', 'goto']);
 
 /** A node that ends this flow's part of the call. */
 export function isTerminal(node: FlowNode): boolean {

@@ -18,7 +18,7 @@ import { flowSchema, reads, targets, waitsForInput, writes, type Flow, type Flow
  *    not a way out: the caller could never get anything done.
  * 5. No loop without a way out: a set of reachable nodes that can all reach each other
  *    (a strongly connected component with a cycle) and has no edge leaving the set is a
- *    trap — terminal nodes (hangup, transfer, queue, voicemail, goto) have no edges, so
+ *    trap — terminal nodes (hangup, transfer, queue, voicemail, callback, goto) have no edges, so
  *    they are never inside one. Without a menu or collect in it, it runs forever with no
  *    caller input (say → say); with one, the caller can press keys but never get out.
  *    Reported once, on the set's first node in document order (path: "nodes.<id>").

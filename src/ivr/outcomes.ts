@@ -1,5 +1,5 @@
 /**
- * What a call does once its flow has ended: the queue and voicemail (the live ACD of
+ * What a call does once its flow has ended: the queue, voicemail and callback booking (the live ACD of
  * src/acd/live/ when the node runs one for the call's tenant, else the placeholders), the
  * B2BUA transfer through the tenant trunk (none configured: the call ends as an error
  * "no trunk"), or nothing (hang-ups are done by the flow or by the caller). The outcome
@@ -15,7 +15,7 @@ import type { InviteOptions } from '../sip/ua/outbound-invite.ts';
 import type { SipSession } from '../sip/ua/session.ts';
 import type { LiveCallRecord } from './call-record.ts';
 import { LivePort } from './live-port.ts';
-import { holdInQueue, TRANSFER_FAILED_TEXT, TRANSFER_WAIT_TEXT, voicemailUnavailable } from './placeholders.ts';
+import { callbackUnavailable, holdInQueue, TRANSFER_FAILED_TEXT, TRANSFER_WAIT_TEXT, voicemailUnavailable } from './placeholders.ts';
 import type { PromptCache } from './prompt-cache.ts';
 import { transfer } from './transfer.ts';
 import type { FlowCall, LiveAcd } from '../acd/live/live-acd.ts';
@@ -83,6 +83,15 @@ export async function carryOut(
         return;
       }
       await voicemailUnavailable(port);
+      return;
+    case 'callback':
+      if (acd && target?.kind === 'callback') {
+        const booked = await acd.callback(flowCall(), target);
+        if (booked === 'no-queue') endWithError(`no queue "${target.queue}"`);
+        else if (booked === 'failed') endWithError('callback not stored');
+        return;
+      }
+      await callbackUnavailable(port);
       return;
     case 'transfer': {
       if (target?.kind !== 'transfer') return;

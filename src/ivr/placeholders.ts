@@ -41,3 +41,11 @@ export async function voicemailUnavailable(port: CallPort): Promise<void> {
   await port.play({ text: VOICEMAIL_UNAVAILABLE_TEXT }, { bargeIn: false });
   if (!port.signal.aborted) await port.hangup();
 }
+
+export const CALLBACK_UNAVAILABLE_TEXT = '抱歉，目前無法為您預約回撥，請稍後再撥。再見。';
+
+/** A callback node on a node without the live ACD for the tenant: say so and hang up. */
+export async function callbackUnavailable(port: CallPort): Promise<void> {
+  await port.play({ text: CALLBACK_UNAVAILABLE_TEXT }, { bargeIn: false });
+  if (!port.signal.aborted) await port.hangup();
+}

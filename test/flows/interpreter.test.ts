@@ -415,3 +415,18 @@ describe('schedule and terminal verbs', () => {
     assert.deepEqual(out.target, { kind: 'goto', flow: 'holiday-flow' });
   });
 });
+
+test('callback node: plays its prompt, then ends with the booking target for the live ACD', async () => {
+  const flow = valid({
+    version: 1,
+    name: 'book',
+    start: 'book',
+    nodes: { book: { type: 'callback', queue: 'egou-orders', prompt: { text: '我們可以在您方便的時段回電。' }, slots: 2, slotMinutes: 30 } },
+  });
+  const clock = new ManualClock();
+  const port = new ScriptedPort(clock, {});
+  const out = await drive(clock, runFlow(flow, port, context(clock)));
+  assert.equal(out.end, 'callback');
+  assert.deepEqual(out.target, { kind: 'callback', queue: 'egou-orders', slots: 2, slotMinutes: 30, leadMinutes: 30, timeoutSeconds: 8, retries: 2 });
+  assert.deepEqual(texts(port), ['我們可以在您方便的時段回電。']);
+});

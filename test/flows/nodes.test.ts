@@ -93,6 +93,7 @@ describe('node verbs', () => {
       { type: 'transfer', to: 'sip:desk@pbx.example.com' },
       { type: 'queue', queue: 'agents' },
       { type: 'voicemail', mailbox: 'egou' },
+      { type: 'callback', queue: 'egou-orders' },
       { type: 'goto', flow: 'after-hours' },
     ]) {
       const node = parse(input);
@@ -100,6 +101,9 @@ describe('node verbs', () => {
       assert.ok(isTerminal(node), node.type);
     }
     assert.deepEqual(issuePaths({ type: 'transfer', to: 'call me' }), ['to']);
+    const callback = parse({ type: 'callback', queue: 'egou-orders' });
+    assert.ok(callback.type === 'callback' && callback.slots === 3 && callback.slotMinutes === 60 && callback.leadMinutes === 30, 'callback defaults');
+    assert.deepEqual(issuePaths({ type: 'callback', queue: 'q', slots: 10, slotMinutes: 45 }), ['slots', 'slotMinutes']);
   });
 
   test('announcement, schedule, set and collect edges', () => {

@@ -24,6 +24,7 @@ import { voicemailsRepository } from '../../store/repositories/voicemails.ts';
 import { AgentRegistry } from './agent-registry.ts';
 import { QueueEngine, type QueueCaller, type VisitEnd } from './queue-engine.ts';
 import { leaveVoicemail } from './voicemail.ts';
+import { bookScheduledCallback, type BookingResult, type CallbackTarget } from './scheduled-callback.ts';
 import { CallbackWorker, type CallbackWorkerOptions } from './callback-worker.ts';
 import { trunksRepository } from '../../store/repositories/trunks.ts';
 import type { AgentSnapshot, WaitingCall } from '../types.ts';
@@ -186,6 +187,17 @@ export class LiveAcd {
       await this.voicemail(fc, { kind: 'voicemail', mailbox: target.queue, maxSeconds: 120 }, target.queue);
     }
     return end;
+  }
+
+  /** The flow's callback node: the caller picks a slot in the queue's calling windows. */
+  async callback(fc: FlowCall, target: CallbackTarget): Promise<BookingResult | 'no-queue'> {
+    const { db, clock, log, tenantId } = this.opts;
+    const config = await queuesRepository(db, clock).get(tenantId, target.queue).then((q) => q.config, () => undefined);
+    if (!config) {
+      if (!fc.call.signal.aborted) await fc.say(NO_QUEUE_TEXT);
+      return 'no-queue';
+    }
+    return bookScheduledCallback({ tenantId, clock, log, callbacks: callbacksRepository(db, clock) }, this.caller(fc), target, config);
   }
 
   /** The flow's voicemail node (or a queue's voicemail target). */
