@@ -42,7 +42,9 @@ export interface CallbackWorkerOptions {
   readonly engine: Pick<QueueEngine, 'configOf' | 'agentForCallback' | 'waitingCount' | 'waitingBefore' | 'refresh'>;
   readonly callbacks: CallbacksRepository;
   readonly trunks: Pick<TrunksRepository, 'dialInfo'>;
-  /** Calling windows are read in this zone; default Asia/Taipei. */
+  /** The zone of a callback's line: its calling windows are read there. */
+  readonly lineTimeZone?: (lineId: string) => Promise<string | undefined>;
+  /** Calling windows of a callback without a (known) line are read in this zone; default Asia/Taipei. */
   readonly timeZone?: string;
   /** Default 5000 ms. */
   readonly pollMs?: number;
@@ -102,7 +104,9 @@ export class CallbackWorker {
       await callbacks.fail(tenantId, cb.id, { at: now(), result: `no queue "${queue}"` });
       return;
     }
-    if (!inCallingWindow(config.callbacks.windows, clock.wallNow(), this.opts.timeZone ?? 'Asia/Taipei')) return void (await release('outside the calling window'));
+    const lineZone = cb.lineId !== null ? await this.opts.lineTimeZone?.(cb.lineId).catch(() => undefined) : undefined;
+    const zone = lineZone ?? this.opts.timeZone ?? 'Asia/Taipei';
+    if (!inCallingWindow(config.callbacks.windows, clock.wallNow(), zone)) return void (await release('outside the calling window'));
     if (config.callbacks.idleFirst && this.opts.engine.waitingCount(queue) > 0) return void (await release('callers are waiting'));
     // Keep-place: the callback holds the caller's place, so callers who were ahead go first.
     const place = (cb.positionEnteredAt ?? cb.requestedAt).getTime();

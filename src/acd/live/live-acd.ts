@@ -27,6 +27,7 @@ import { leaveVoicemail } from './voicemail.ts';
 import { bookScheduledCallback, type BookingResult, type CallbackTarget } from './scheduled-callback.ts';
 import { CallbackWorker, type CallbackWorkerOptions } from './callback-worker.ts';
 import { trunksRepository } from '../../store/repositories/trunks.ts';
+import { linesRepository } from '../../store/repositories/lines.ts';
 import type { AgentSnapshot, WaitingCall } from '../types.ts';
 
 /** What a flow outcome needs to know of the call (the runtime's record and port). */
@@ -121,6 +122,7 @@ export class LiveAcd {
           engine: this.engine,
           callbacks: callbacksRepository(db, clock),
           trunks: trunksRepository(db, clock),
+          lineTimeZone: (lineId) => linesRepository(db, clock).getLine(tenantId, lineId).then((l) => l.time_zone),
           ...(opts.callbackPollMs !== undefined ? { pollMs: opts.callbackPollMs } : {}),
         })
       : undefined;
