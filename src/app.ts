@@ -183,6 +183,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
       acd: {
         ...acdFromRegistries((tenantId) => (acd.serves(tenantId) ? acd.agents : undefined)),
         queueLive: (tenantId, queue) => (acd.serves(tenantId) ? acd.engine.liveFigures(queue) : undefined),
+        agentsChanged: (tenantId) => (acd.serves(tenantId) ? acd.refreshAgents() : Promise.resolve()),
       },
       dataDir: config.dataDir,
       status: () => ({

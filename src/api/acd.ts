@@ -31,6 +31,8 @@ export interface AcdLive {
   agentState(tenantId: string, agentId: string): AgentSnapshot | undefined;
   /** Through the agent state machine; ConflictError when it refuses (e.g. offline → break). */
   setAgentState(tenantId: string, agentId: string, change: AgentStateChange): Promise<AgentSnapshot>;
+  /** The tenant's agents were created, edited or removed in the store: apply it to live routing now. */
+  agentsChanged?(tenantId: string): Promise<void>;
   /** Live figures of a queue of the tenant; undefined when this node does not run it. */
   queueLive?(tenantId: string, queue: string): QueueLiveFigures | undefined | Promise<QueueLiveFigures | undefined>;
 }

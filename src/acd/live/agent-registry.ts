@@ -65,6 +65,43 @@ export class AgentRegistry {
     return live;
   }
 
+  /**
+   * Applies what admins changed in the store — skills, groups, wrap-up, extension, agents
+   * added or removed — to the live agents without touching their state; returns the agents
+   * whose routing attributes changed (the engine routes again for them). A removed agent
+   * leaves routing at once unless a call is in progress with him; then at the next refresh.
+   */
+  async refresh(): Promise<AgentSnapshot[]> {
+    const views = await this.opts.agents.list(this.opts.tenantId);
+    const changed: AgentSnapshot[] = [];
+    const seen = new Set<string>();
+    for (const a of views) {
+      seen.add(a.id);
+      const live = this.byId.get(a.id);
+      if (!live) {
+        this.add(a);
+        continue;
+      }
+      live.wrapUpSeconds = a.wrapUpSeconds;
+      const s = live.snapshot;
+      if (s.extension === a.extension && sameSkills(s.skills, a.skills) && sameList(s.groups, a.groups)) continue;
+      if (s.extension !== a.extension) {
+        if (this.byExtension.get(s.extension) === a.id) this.byExtension.delete(s.extension);
+        this.byExtension.set(a.extension, a.id);
+      }
+      live.snapshot = { ...s, extension: a.extension, skills: { ...a.skills }, groups: [...a.groups] };
+      changed.push(live.snapshot);
+    }
+    for (const [id, live] of this.byId) {
+      if (seen.has(id)) continue;
+      if (live.snapshot.state === 'ringing' || live.snapshot.state === 'on-call' || live.snapshot.state === 'wrap-up') continue;
+      this.opts.clock.clearTimeout(live.wrapTimer);
+      this.byId.delete(id);
+      if (this.byExtension.get(live.snapshot.extension) === id) this.byExtension.delete(live.snapshot.extension);
+    }
+    return changed;
+  }
+
   snapshots(): AgentSnapshot[] {
     return [...this.byId.values()].map((a) => a.snapshot);
   }
@@ -143,4 +180,14 @@ export class AgentRegistry {
   close(): void {
     for (const a of this.byId.values()) this.opts.clock.clearTimeout(a.wrapTimer);
   }
+}
+
+function sameSkills(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -58,6 +58,8 @@ export interface LiveAcdOptions {
   /** Start the callback worker's timer in start(); default true (tests drive tick() themselves). */
   readonly runCallbacks?: boolean;
   readonly callbackPollMs?: number;
+  /** How often agent edits made on other nodes are picked up; default 10 s. */
+  readonly agentRefreshMs?: number;
   /** Every agent state change (after the registry applied it): the app publishes it as an event. */
   readonly onAgentChange?: (agent: AgentSnapshot) => void;
 }
@@ -79,6 +81,7 @@ export class LiveAcd {
   readonly agents: AgentRegistry;
   readonly engine: QueueEngine;
   readonly callbackWorker: CallbackWorker | undefined;
+  private agentTimer: ReturnType<typeof setInterval> | undefined;
   private readonly onOnline = (e: { extension: string }): void => void this.agents.phoneOnline(e.extension);
   private readonly onOffline = (e: { extension: string }): void => this.agents.phoneOffline(e.extension);
 
@@ -128,8 +131,22 @@ export class LiveAcd {
       : undefined;
   }
 
+  /**
+   * Applies agent edits from the store (skills, groups, wrap-up, added or removed agents) to live
+   * routing. The API calls it after a change on this node; a timer picks up other nodes' changes.
+   */
+  async refreshAgents(): Promise<void> {
+    try {
+      for (const a of await this.agents.refresh()) this.engine.agentChanged(a);
+    } catch (err) {
+      this.opts.log.warn({ err: String(err) }, 'agents could not be re-read: routing keeps the last ones');
+    }
+  }
+
   /** Loads agents and queues and follows the phones (agents already registered are logged in). */
   async start(): Promise<void> {
+    this.agentTimer = setInterval(() => void this.refreshAgents(), this.opts.agentRefreshMs ?? 10_000);
+    this.agentTimer.unref();
     await this.agents.load();
     await this.engine.refresh();
     this.opts.phones.on('online', this.onOnline);
@@ -139,6 +156,7 @@ export class LiveAcd {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.agentTimer);
     this.opts.phones.off('online', this.onOnline);
     this.opts.phones.off('offline', this.onOffline);
     await this.callbackWorker?.close();

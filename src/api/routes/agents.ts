@@ -95,7 +95,9 @@ export function registerAgentRoutes(r: Registrar, acd: AcdLive | undefined): voi
     }),
     handler: async ({ tenantId, principal, body }) => {
       const s = r.ctx.services();
-      return withState(s, tenantId, await s.agents.create(tenantId, body, principal.actor));
+      const created = await s.agents.create(tenantId, body, principal.actor);
+      await acd?.agentsChanged?.(tenantId);
+      return withState(s, tenantId, created);
     },
   });
 
@@ -135,7 +137,10 @@ export function registerAgentRoutes(r: Registrar, acd: AcdLive | undefined): voi
         requireRole(principal, ADMIN, "change an agent's extension, name or SIP password");
       }
       const a = await resolveAgent(s, tenantId, params.agent);
-      return withState(s, tenantId, await s.agents.update(tenantId, a.id, body, principal.actor));
+      const updated = await s.agents.update(tenantId, a.id, body, principal.actor);
+      // This node's router uses the new skills and groups from the next decision on (other nodes within their refresh period).
+      await acd?.agentsChanged?.(tenantId);
+      return withState(s, tenantId, updated);
     },
   });
 
@@ -151,6 +156,7 @@ export function registerAgentRoutes(r: Registrar, acd: AcdLive | undefined): voi
       const s = r.ctx.services();
       const a = await resolveAgent(s, tenantId, params.agent);
       await s.agents.remove(tenantId, a.id, principal.actor);
+      await acd?.agentsChanged?.(tenantId);
     },
   });
 
