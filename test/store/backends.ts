@@ -26,8 +26,12 @@ export interface BackendContext {
   reopen(): Promise<Store>;
 }
 
-export function eachBackend(title: string, body: (ctx: BackendContext) => void): void {
-  for (const kind of ['pglite', 'postgres'] as const) {
+/**
+ * `kinds` narrows the run for tests whose subject is above the store (the CLI over the API):
+ * the store and API tests already run on both backends.
+ */
+export function eachBackend(title: string, body: (ctx: BackendContext) => void, kinds: readonly StoreKind[] = ['pglite', 'postgres']): void {
+  for (const kind of kinds) {
     describe(`${title} [${kind}]`, () => {
       let store: Store | undefined;
       let location: StoreLocation | undefined;
