@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freshPgliteDataDir } from '../store/pglite-template.ts';
 
 export interface LogLine {
   msg: string;
@@ -26,8 +27,14 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 /** The admin key the spawned server imports (SURGELINE_ADMIN_KEY), for API look-ups. */
 export const E2E_ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
 
-export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string> }): Promise<RunningServer> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-'));
+/**
+ * `firstStart`: an empty data dir, so the server runs initdb and every migration itself, as on
+ * a user's first `npm start`. Otherwise (and unless DATABASE_URL points elsewhere) the data dir
+ * starts with a copy of the migrated template (test/store/pglite-template.ts), saving the
+ * seconds of initdb; the server still checks migrations and seeds the demo itself.
+ */
+export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string>; firstStart?: boolean }): Promise<RunningServer> {
+  const dataDir = opts.firstStart || opts.env?.['DATABASE_URL'] ? mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-')) : await freshPgliteDataDir('surgeline-e2e-');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
     cwd: ROOT,
     env: {

@@ -17,7 +17,8 @@ const SCENARIO = path.resolve(import.meta.dirname, '../fixtures/sipp/uac_pcap_dt
 let server: RunningServer;
 
 before(async () => {
-  server = await startServer({ sipPort: 25060, rtpPorts: '25100-25199' });
+  // A real first start: initdb, every migration and the demo seed inside `surgeline serve`.
+  server = await startServer({ sipPort: 25060, rtpPorts: '25100-25199', firstStart: true });
 });
 after(async () => {
   await server?.stop();
