@@ -72,6 +72,8 @@ export const queueConfigSchema = z.strictObject({
   onMaxWait: queueTargetSchema.default({ kind: 'voicemail' }),
   ringTimeoutSeconds: z.number().int().min(1).default(20),
   wrapUpSeconds: z.number().int().min(0).default(10),
+  /** The codes an agent may give a call of this queue after it (empty: any code of 1–64 characters). */
+  wrapUpCodes: z.array(z.string().min(1).max(64)).max(200).default([]),
   agentGroups: z.array(z.string()).default([]), // agents in these groups serve the queue (plus skill match)
   announcements: z
     .strictObject({

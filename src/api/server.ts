@@ -35,6 +35,7 @@ import { registerQueueRoutes } from './routes/queues.ts';
 import { registerRecordingRoutes } from './routes/recordings.ts';
 import { registerTrunkRoutes } from './routes/trunks.ts';
 import { registerVoicemailRoutes } from './routes/voicemails.ts';
+import { registerQueueCallRoutes } from './routes/queue-calls.ts';
 
 export interface NodeStatus {
   /** Calls in progress (set up or established). */
@@ -152,6 +153,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerCallRoutes(r);
   registerAgentRoutes(r, opts.acd);
   registerQueueRoutes(r, opts.acd);
+  registerQueueCallRoutes(r);
   registerCallbackRoutes(r);
   registerVoicemailRoutes(r, opts.dataDir);
   registerRecordingRoutes(r, opts.dataDir);

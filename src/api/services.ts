@@ -19,6 +19,7 @@ import { agentEventsRepository, type AgentEventsRepository } from '../store/repo
 import { agentsRepository, type AgentsRepository } from '../store/repositories/agents.ts';
 import { callbacksRepository, type CallbacksRepository } from '../store/repositories/callbacks.ts';
 import { queuesRepository, type QueuesRepository } from '../store/repositories/queues.ts';
+import { queueCallsRepository, type QueueCallsRepository } from '../store/repositories/queue-calls.ts';
 import { recordingsRepository, type RecordingsRepository } from '../store/repositories/recordings.ts';
 import { trunksRepository, type TrunksRepository } from '../store/repositories/trunks.ts';
 import { voicemailsRepository, type VoicemailsRepository } from '../store/repositories/voicemails.ts';
@@ -36,6 +37,7 @@ export interface Services {
   readonly agents: AgentsRepository;
   readonly agentEvents: AgentEventsRepository;
   readonly queues: QueuesRepository;
+  readonly queueCalls: QueueCallsRepository;
   readonly callbacks: CallbacksRepository;
   readonly voicemails: VoicemailsRepository;
   readonly recordings: RecordingsRepository;
@@ -56,6 +58,7 @@ export function services(db: Kysely<Database>, clock: Clock): Services {
     agents: agentsRepository(db, clock),
     agentEvents: agentEventsRepository(db, clock),
     queues: queuesRepository(db, clock),
+    queueCalls: queueCallsRepository(db, clock),
     callbacks: callbacksRepository(db, clock),
     voicemails: voicemailsRepository(db, clock),
     recordings: recordingsRepository(db, clock),

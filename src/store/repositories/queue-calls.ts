@@ -61,6 +61,8 @@ export interface QueueCallsRepository {
   end(tenantId: string, id: string, e: { at: Date; outcome: QueueOutcome }): Promise<void>;
   /** NotFoundError. */
   wrapUp(tenantId: string, id: string, w: { wrapMs: number; wrapCode?: string | null }): Promise<void>;
+  /** The agent's wrap-up code for the call, at any time after it (the wrap-up time is the runtime's). NotFoundError, ValidationError. */
+  setWrapCode(tenantId: string, id: string, wrapCode: string): Promise<QueueCallView>;
   /** NotFoundError. */
   get(tenantId: string, id: string): Promise<QueueCallView>;
   /** Newest entry first; limit default 50, at most 1000; `before` is the cursor (enteredAt). */
@@ -180,6 +182,12 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
       if (!Number.isInteger(wrapMs) || wrapMs < 0) throw new ValidationError('wrapMs', 'a non-negative integer');
       if (wrapCode !== undefined && wrapCode !== null && (wrapCode.length === 0 || wrapCode.length > 64)) throw new ValidationError('wrapCode', '1 to 64 characters');
       await update(tenantId, id, { wrap_ms: wrapMs, ...(wrapCode !== undefined ? { wrap_code: wrapCode } : {}) });
+    },
+
+    async setWrapCode(tenantId, id, wrapCode) {
+      if (wrapCode.length === 0 || wrapCode.length > 64) throw new ValidationError('wrapCode', '1 to 64 characters');
+      await update(tenantId, id, { wrap_code: wrapCode });
+      return toView(await db.selectFrom('queue_calls').select(COLUMNS).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirstOrThrow());
     },
 
     async get(tenantId, id) {
