@@ -28,6 +28,7 @@ const SPEC_ROUTES = [
   // issue 4 (ACD)
   'GET /agents', 'POST /agents', 'GET /agents/{agent}', 'PATCH /agents/{agent}', 'DELETE /agents/{agent}', 'PUT /agents/{agent}/state',
   'GET /queues', 'POST /queues', 'GET /queues/{queue}', 'PUT /queues/{queue}', 'DELETE /queues/{queue}',
+  'GET /queue-calls', 'GET /queue-calls/{id}', 'PUT /queue-calls/{id}/wrap-code', 'GET /queue-stats',
   'GET /callbacks', 'POST /callbacks', 'GET /callbacks/{id}', 'PATCH /callbacks/{id}',
   'GET /voicemails', 'GET /voicemails/{id}', 'GET /voicemails/{id}/audio', 'PATCH /voicemails/{id}',
   'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio',
