@@ -28,3 +28,13 @@ export function parseExpires(value: string, nowMs: number): string {
   }
   throw new UsageError(`--expires ${value}: expected a duration (90s, 30m, 2h, 1d, 1h30m) or an ISO time with a zone (2026-11-23T18:00:00+08:00)`);
 }
+
+/** A duration such as 90s, 30m, 2h, 1d or 1h30m in ms; undefined when `value` is not one (or is zero). */
+export function durationMs(value: string): number | undefined {
+  const v = value.trim();
+  const d = DURATION.exec(v);
+  if (!d || v === '') return undefined;
+  const [, days, hours, minutes, seconds] = d;
+  const ms = Number(days ?? 0) * UNIT_MS.d + Number(hours ?? 0) * UNIT_MS.h + Number(minutes ?? 0) * UNIT_MS.m + Number(seconds ?? 0) * UNIT_MS.s;
+  return ms > 0 ? ms : undefined;
+}

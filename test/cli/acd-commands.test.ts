@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callbacksRepository } from '../../src/store/repositories/callbacks.ts';
 import { voicemailsRepository } from '../../src/store/repositories/voicemails.ts';
+import { queueCallsRepository } from '../../src/store/repositories/queue-calls.ts';
+import { randomUUID } from 'node:crypto';
 import { eachBackend } from '../store/backends.ts';
 import { makeTenant, type TestApi, type TestTenant } from '../api/harness.ts';
 import { LiveAgents, startAcdApi } from '../api/acd-harness.ts';
@@ -106,6 +108,24 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     assert.match(all[2]!, /0912000000 .*cancelled/);
     const pending = JSON.parse(await ok(['callbacks', 'list', '--state', 'pending', '--json']));
     assert.deepEqual(pending.map((c: { id: string }) => c.id), [cbIds[1]]);
+  });
+
+  test('queues calls and queues stats: the CDRs and the figures of the last hour', async () => {
+    const repo = queueCallsRepository(ctx.store().db, ctx.clock);
+    const at = Date.now() - 10 * 60_000;
+    const answered = await repo.start(t.id, { callId: randomUUID(), queue: 'cli-stats', enteredAt: new Date(at) });
+    await repo.answer(t.id, answered, { at: new Date(at + 12_000), agentId: (await api.request('GET', '/agents/1001', { key: t.keys.admin })).body.id });
+    await repo.end(t.id, answered, { at: new Date(at + 72_000), outcome: 'answered' });
+    const gone = await repo.start(t.id, { callId: randomUUID(), queue: 'cli-stats', enteredAt: new Date(at + 1000) });
+    await repo.end(t.id, gone, { at: new Date(at + 41_000), outcome: 'abandoned' });
+    const cdrs = JSON.parse(await ok(['queues', 'calls', '--queue', 'cli-stats', '--json'])) as { id: string; waitMs: number }[];
+    assert.deepEqual(cdrs.map((c) => [c.id, c.waitMs]), [[gone, 40_000], [answered, 12_000]], 'newest first, with their waits');
+    const text = await ok(['queues', 'calls', '--agent', '1001']);
+    assert.match(text, /cli-stats\s+answered\s+12s\s+60s/);
+    const [row] = (JSON.parse(await ok(['queues', 'stats', '--json'])) as { queue: string; offered: number; answered: number; abandoned: number }[]).filter((r) => r.queue === 'cli-stats');
+    assert.deepEqual([row?.offered, row?.answered, row?.abandoned], [2, 1, 1]);
+    assert.match(await ok(['queues', 'stats', '--last', '1d']), /cli-stats\s+2\s+1\s+1\s+0\s+50%\s+12s\s+40s\s+60s/);
+    assert.equal((await cli(['queues', 'stats', '--last', 'soon'], { env })).code, 2, 'a bad duration is a usage error');
   });
 
   test('voicemails list', async () => {

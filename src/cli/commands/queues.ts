@@ -5,10 +5,11 @@
  * refuses.
  */
 import { clientFor, isRecord, listOf, path } from '../api-client.ts';
-import type { Command } from '../args.ts';
-import { CliError } from '../errors.ts';
+import { intOpt, stringOpt, type Command } from '../args.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { durationMs } from '../expires.ts';
 import { readFlowFile } from '../flow-file.ts';
-import { out, printJson, table } from '../output.ts';
+import { out, printJson, table, when } from '../output.ts';
 
 interface QueueJson {
   id: string;
@@ -89,4 +90,100 @@ const push: Command = {
   },
 };
 
-export const queuesCommands: Readonly<Record<string, Command>> = { list, show, push };
+interface StatsJson {
+  queue: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  callbacks: number;
+  voicemails: number;
+  answeredWithinTarget: number;
+  avgWaitMs: number | null;
+  avgTalkMs: number | null;
+  longestWaitMs: number | null;
+}
+
+const seconds = (ms: number | null): string => (ms === null ? '-' : `${Math.round(ms / 1000)}s`);
+
+const stats: Command = {
+  summary: 'Per-queue figures of an interval: offered, answered, abandoned, service level, ASA (average wait of the answered), longest wait, average talk.',
+  synopsis: 'queues stats [--last d] [--since t --until t] [--sl s]',
+  details: 'The interval is the last hour unless --last (30m, 2h, 1d) or --since/--until (ISO times with a zone) say otherwise.\nService level: answered within --sl seconds (default 30) of the calls offered.\nExample: surgeline queues stats --last 15m',
+  options: {
+    last: { type: 'string', value: 'd', help: 'the interval up to now (default 1h)' },
+    since: { type: 'string', value: 't', help: 'start of the interval (ISO, with a zone)' },
+    until: { type: 'string', value: 't', help: 'end of the interval (default now)' },
+    sl: { type: 'string', value: 's', help: 'service-level target in seconds (default 30)' },
+  },
+  positionals: [],
+  api: true,
+  async run(args) {
+    const last = stringOpt(args, 'last');
+    const since = stringOpt(args, 'since');
+    if (last !== undefined && since !== undefined) throw new UsageError('give --last or --since, not both');
+    const now = Date.now();
+    let from = since;
+    if (from === undefined) {
+      const ms = durationMs(last ?? '1h');
+      if (ms === undefined) throw new UsageError(`--last ${last}: expected a duration such as 15m, 2h or 1d`);
+      from = new Date(now - ms).toISOString();
+    }
+    const rows = listOf<StatsJson>(
+      await clientFor(args).get<unknown>('/queue-stats', { since: from, until: stringOpt(args, 'until') ?? new Date(now).toISOString(), serviceLevelSeconds: intOpt(args, 'sl') }),
+      'queue figures',
+    );
+    if (args.json) return printJson(rows);
+    table(
+      ['QUEUE', 'OFFERED', 'ANSWERED', 'ABANDONED', 'CALLBACKS', 'SL', 'ASA', 'LONGEST', 'AVG TALK'],
+      rows.map((r) => [
+        r.queue,
+        String(r.offered),
+        String(r.answered),
+        String(r.abandoned),
+        String(r.callbacks),
+        r.offered === 0 ? '-' : `${Math.round((100 * r.answeredWithinTarget) / r.offered)}%`,
+        seconds(r.avgWaitMs),
+        seconds(r.longestWaitMs),
+        seconds(r.avgTalkMs),
+      ]),
+    );
+  },
+};
+
+interface QueueCallJson {
+  id: string;
+  callId: string;
+  queue: string;
+  enteredAt: string;
+  agentId: string | null;
+  outcome: string | null;
+  waitMs: number | null;
+  talkMs: number | null;
+  wrapCode: string | null;
+}
+
+const calls: Command = {
+  summary: 'Call detail records of the queues, newest first: entry, wait, outcome, talk, wrap-up code.',
+  synopsis: 'queues calls [--queue q] [--agent a] [--limit n]',
+  details: '--agent takes an agent id or extension. An agent key lists the calls its agent answered.',
+  options: {
+    queue: { type: 'string', value: 'q', help: 'only this queue' },
+    agent: { type: 'string', value: 'a', help: 'only calls this agent answered' },
+    limit: { type: 'string', value: 'n', help: 'at most n (default 50)' },
+  },
+  positionals: [],
+  api: true,
+  async run(args) {
+    const rows = listOf<QueueCallJson>(
+      await clientFor(args).get<unknown>('/queue-calls', { queue: stringOpt(args, 'queue'), agent: stringOpt(args, 'agent'), limit: intOpt(args, 'limit') }),
+      'queue calls',
+    );
+    if (args.json) return printJson(rows);
+    table(
+      ['ENTERED', 'QUEUE', 'OUTCOME', 'WAIT', 'TALK', 'WRAP CODE', 'CALL'],
+      rows.map((r) => [when(r.enteredAt), r.queue, r.outcome ?? 'waiting', seconds(r.waitMs), seconds(r.talkMs), r.wrapCode ?? '-', r.callId]),
+    );
+  },
+};
+
+export const queuesCommands: Readonly<Record<string, Command>> = { list, show, push, stats, calls };
