@@ -22,6 +22,7 @@ import { agentsRepository } from './store/repositories/agents.ts';
 import { AgentDialer } from './agents/dialer.ts';
 import { LiveAcd } from './acd/live/live-acd.ts';
 import { acdFromRegistries } from './api/acd.ts';
+import { FeatureCodes, isFeatureCall } from './agents/feature-codes.ts';
 import { startApi } from './api/server.ts';
 import { openStore, type Store } from './store/db.ts';
 import { DEMO_LINES, seedDemo } from './demo/seed.ts';
@@ -164,8 +165,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
     // Render the demo lines' prompts before taking calls: a caller never waits for TTS.
     await runtime.warmLines(DEMO_LINES.map((l) => l.number));
 
-    const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host, route: runtime.route });
-    calls.onCall(runtime.handle);
+    // Agents' feature codes (*78 DND, *79 back) are taken before the lines' routing.
+    const features = new FeatureCodes({ agents: () => acd.agents, log: logger });
+    const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host, route: features.wrap(runtime.route) });
+    calls.onCall((call) => (isFeatureCall(call) ? features.handle(call) : runtime.handle(call)));
 
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     const api = await startApi({
