@@ -8,11 +8,12 @@
  */
 import type { Call } from '../../call/call.ts';
 import type { Clock } from '../../clock.ts';
-import type { FlowTarget, JourneyEntry } from '../../flows/interpreter.ts';
+import type { FlowTarget } from '../../flows/interpreter.ts';
 import type { Logger } from '../../log.ts';
 import type { CallbacksRepository } from '../../store/repositories/callbacks.ts';
 import { callbackSlots, slotText, type CallbackSlot } from '../calling-window.ts';
 import type { QueueConfig } from '../queue-config.ts';
+import type { QueueCaller } from './queue-engine.ts';
 
 export const NO_SLOT_TEXT = '抱歉，目前沒有可預約的回撥時段，請於服務時間內再撥。再見。';
 export const BOOKING_FAILED_TEXT = '抱歉，您的預約未能完成，請稍後再撥。再見。';
@@ -29,17 +30,8 @@ export interface BookingDeps {
   readonly callbacks: Pick<CallbacksRepository, 'create'>;
 }
 
-export interface BookingCaller {
-  readonly call: Pick<Call, 'digits' | 'signal' | 'sipCallId'>;
-  readonly callId: string;
-  readonly lineId: string;
-  readonly timeZone: string;
-  readonly callerNumber: string;
-  readonly journey: JourneyEntry[];
-  readonly ivrPath: readonly string[];
-  readonly digits: string;
-  say(text: string): Promise<unknown>;
-}
+/** The queue's caller, of whose call only the keys, the hang-up and the Call-ID are used here. */
+export type BookingCaller = Omit<QueueCaller, 'call'> & { readonly call: Pick<Call, 'digits' | 'signal' | 'sipCallId'> };
 
 /** "請選擇回撥時段：今天下午5點到晚上6點，請按1；…。" */
 export function slotMenuText(slots: readonly CallbackSlot[], now: number, timeZone: string): string {
