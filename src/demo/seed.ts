@@ -30,7 +30,7 @@ import type { Clock } from '../clock.ts';
 import { hashCredentials } from '../sip/auth/digest.ts';
 import { SKTICKETS_PRESETS } from '../announcements/sktickets-presets.ts';
 import { egouDouble11Flow, egouNormalFlow } from '../flows/demo/egou.ts';
-import { restaurantFlow } from '../flows/demo/restaurant.ts';
+import { RESTAURANT_QUEUE, restaurantFlow } from '../flows/demo/restaurant.ts';
 import { skticketsIncidentFlow, skticketsNormalFlow } from '../flows/demo/sktickets.ts';
 import type { FlowInput } from '../flows/schema.ts';
 import { restaurant, weekdayOfficeHours } from '../schedules/presets.ts';
@@ -149,6 +149,21 @@ export const DEMO_QUEUES: readonly QueueConfigInput[] = [
     recording: { enabled: false, mode: 'stereo' },
     serviceLevel: { targetSeconds: 30 },
     callbacks: { maxAttempts: 3, retrySpacingSeconds: 600, idleFirst: true },
+  },
+
+  {
+    // The restaurant line's booking (2, skill booking) and staff (0) options end here.
+    name: RESTAURANT_QUEUE,
+    displayName: '餐廳 訂位與服務',
+    priority: 30,
+    strategy: 'longest-idle',
+    relax: [{ afterSeconds: 60, dropSkills: ['booking'] }],
+    maxSize: 50,
+    maxWaitSeconds: 600,
+    onMaxWait: { kind: 'voicemail' },
+    agentGroups: [],
+    announcements: { positionEverySeconds: 45, mode: 'rounded', callbackKey: '#' },
+    serviceLevel: { targetSeconds: 30 },
   },
 ];
 

@@ -62,8 +62,8 @@ eachBackend('demo seed', (ctx) => {
     );
     assert.deepEqual(
       [before['users'], before['agents'], before['queues'], before['trunks']],
-      ['4', '4', '4', '0'],
-      'agents 1001–1004 each with a user; four queues; no trunk without SURGELINE_DEMO_TRUNK',
+      ['4', '4', '5', '0'],
+      'agents 1001–1004 each with a user; five queues (E購網 two, SKTickets two, the restaurant one); no trunk without SURGELINE_DEMO_TRUNK',
     );
     assert.match(first.demoPassword ?? '', /^[A-Za-z0-9_-]{12}$/, 'a generated SIP password is returned on the first start');
     const agents = agentsRepository(db, ctx.clock);
@@ -205,8 +205,12 @@ eachBackend('demo seed', (ctx) => {
     const db = ctx.store().db;
     const { tenantId } = await seedDemo(db, ctx.clock, { demoPassword: 'demo-pass' });
     const queues = await queuesRepository(db, ctx.clock).list(tenantId);
-    assert.deepEqual(queues.map((q) => q.name), ['egou-orders', 'egou-returns', 'sktickets-general', 'sktickets-incidents']);
+    assert.deepEqual(queues.map((q) => q.name), ['egou-orders', 'egou-returns', 'restaurant-staff', 'sktickets-general', 'sktickets-incidents']);
     assert.deepEqual(DEMO_QUEUES.map((q) => q.name).sort(), queues.map((q) => q.name));
+    // Every queue a demo flow sends callers to exists (a missing one ends the call "no queue").
+    const named = DEMO_FLOWS.flatMap((f) => Object.values((f as { nodes: Record<string, { type: string; queue?: string }> }).nodes)).filter((n) => n.type === 'queue' || n.type === 'callback').map((n) => n.queue!);
+    assert.ok(named.length >= 3);
+    for (const q of named) assert.ok(queues.some((x) => x.name === q), `the demo flows' queue ${q} is seeded`);
     for (const q of queues) {
       assert.equal(q.config.serviceLevel.targetSeconds, 30, `${q.name}: answered within 30 s`);
       assert.equal(q.config.announcements.callbackKey, '#', `${q.name}: # asks for a callback`);
@@ -223,7 +227,7 @@ eachBackend('demo seed', (ctx) => {
     assert.ok(agents.every((a) => users.find((u) => u.id === a.userId)?.role === 'agent'), 'each agent is a user with role agent');
     // Every queue has agents that could serve it at its base proficiency.
     for (const q of queues) {
-      const able = agents.filter((a) => q.config.agentGroups.some((g) => a.groups.includes(g)) && q.config.requiredSkills.every((r) => (a.skills[r.skill] ?? 0) >= r.minProficiency));
+      const able = agents.filter((a) => (q.config.agentGroups.length === 0 || q.config.agentGroups.some((g) => a.groups.includes(g))) && q.config.requiredSkills.every((r) => (a.skills[r.skill] ?? 0) >= r.minProficiency));
       assert.ok(able.length >= 2, `${q.name} is served by at least two demo agents`);
     }
   });
@@ -274,7 +278,7 @@ eachBackend('demo seed', (ctx) => {
     const agents = agentsRepository(db, ctx.clock);
     assert.deepEqual((await agents.list(tenantId)).map((a) => a.extension), ['1001', '1002', '1003', '1004']);
     assert.equal((await agents.sipCredentials('demo', '1002'))?.ha1Md5, md5(`1002:demo:${upgraded.demoPassword}`));
-    assert.equal((await queuesRepository(db, ctx.clock).list(tenantId)).length, 4);
+    assert.equal((await queuesRepository(db, ctx.clock).list(tenantId)).length, DEMO_QUEUES.length);
     assert.equal((await seedDemo(db, ctx.clock)).demoPassword, undefined, 'once');
 
     const gone = await agents.getByExtension(tenantId, '1003');
@@ -283,6 +287,6 @@ eachBackend('demo seed', (ctx) => {
     const after = await seedDemo(db, ctx.clock, { demoPassword: 'demo-pass' });
     assert.equal(after.demoPassword, undefined);
     assert.deepEqual((await agents.list(tenantId)).map((a) => a.extension), ['1001', '1002', '1004'], 'the removed agent is not brought back');
-    assert.deepEqual((await queuesRepository(db, ctx.clock).list(tenantId)).map((q) => q.name), ['egou-orders', 'egou-returns', 'sktickets-incidents'], 'nor the removed queue');
+    assert.deepEqual((await queuesRepository(db, ctx.clock).list(tenantId)).map((q) => q.name), ['egou-orders', 'egou-returns', 'restaurant-staff', 'sktickets-incidents'], 'nor the removed queue');
   });
 });

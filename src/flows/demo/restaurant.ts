@@ -13,7 +13,7 @@ import { RESTAURANT_AFTER_HOURS_MESSAGE, RESTAURANT_HOURS, restaurantAfterHoursT
  * seed's language (simplified Chinese), the same wording as src/schedules/presets.ts.
  */
 
-/** The placeholder queue (issue 4) booking and staff calls end in. */
+/** The demo queue (src/demo/seed.ts) booking and staff calls end in. */
 export const RESTAURANT_QUEUE = 'restaurant-staff';
 export const RESTAURANT_WELCOME = '您好,感谢您致电本餐厅。';
 export const RESTAURANT_MENU = '听营业时间请按1,订位请按2,转接服务人员请按0,重听请按米字键。';
