@@ -217,7 +217,16 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, options: Seed
     flow ??= (await flows.push(tenantId, doc, SEED, 'demo seed')).flow;
     if (flow.publishedVersion === null && (await flows.version(tenantId, flow.id, 1)).createdBy === SEED) {
       await flows.publish(tenantId, flow.id, 1, SEED);
+      continue;
     }
+    // An upgrade changed a demo flow: a store whose copy nobody but the seed ever pushed,
+    // published or rolled back gets the new version, published; anyone's edit keeps theirs.
+    const latest = await flows.version(tenantId, flow.id, flow.latestVersion);
+    if (canonical(latest.document) === canonical(doc)) continue;
+    const entries = await audit.list(tenantId, { subject: `flow:${flow.id}`, limit: 1000 });
+    if (entries.some((e) => e.actor !== SEED) || flow.publishedVersion !== flow.latestVersion) continue;
+    const pushed = await flows.push(tenantId, doc, SEED, 'demo seed: the demo flow changed with an upgrade');
+    await flows.publish(tenantId, flow.id, pushed.version.version, SEED);
   }
 
   const existing = await lines.listLines(tenantId);
@@ -347,4 +356,11 @@ async function demoTenant(tenants: ReturnType<typeof tenantsRepository>): Promis
     tenant = await tenants.setOperator(tenant.id, true, SEED);
   }
   return { tenant, created: false };
+}
+
+/** JSON with object keys sorted: PostgreSQL's jsonb does not keep the order a document was written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

@@ -188,6 +188,38 @@ eachBackend('demo seed', (ctx) => {
     assert.deepEqual(await counts(db), after, 'and only once');
   });
 
+  test('an upgrade that changes a demo flow republishes it where only the seed ever touched it; an edited copy is kept', async () => {
+    const db = ctx.store().db;
+    const { tenantId } = await seedDemo(db, ctx.clock);
+    const flows = flowsRepository(db, ctx.clock);
+    // Make the stored copies look like an older release's: a different welcome, pushed and published by the seed.
+    const older = (name: string) => {
+      const doc = structuredClone(DEMO_FLOWS.find((f) => f.name === name)!) as { nodes: Record<string, { prompt?: { text?: string } }> };
+      const first = Object.values(doc.nodes).find((n) => n.prompt?.text !== undefined)!;
+      first.prompt!.text = `${first.prompt!.text}（舊版）`;
+      return doc;
+    };
+    for (const name of ['egou-normal', 'sktickets-normal']) {
+      const f = await flows.get(tenantId, name);
+      const { version } = await flows.push(tenantId, older(name), 'seed', 'an older demo');
+      await flows.publish(tenantId, f.id, version.version, 'seed');
+    }
+    // …and an admin edits one of them.
+    const edited = await flows.get(tenantId, 'sktickets-normal');
+    const mine = await flows.push(tenantId, older('sktickets-normal'), 'alice', 'my wording');
+    await flows.publish(tenantId, edited.id, mine.version.version, 'alice');
+
+    await seedDemo(db, ctx.clock);
+    const egou = await flows.get(tenantId, 'egou-normal');
+    assert.equal(egou.publishedVersion, egou.latestVersion);
+    assert.equal(canonicalOf((await flows.version(tenantId, egou.id, egou.latestVersion)).document), canonicalOf(DEMO_FLOWS.find((f) => f.name === 'egou-normal')), 'the new demo flow is published');
+    const skt = await flows.get(tenantId, 'sktickets-normal');
+    assert.equal((await flows.version(tenantId, skt.id, skt.publishedVersion!)).createdBy, 'alice', "the admin's edit stays published");
+    const versions = egou.latestVersion;
+    await seedDemo(db, ctx.clock);
+    assert.equal((await flows.get(tenantId, 'egou-normal')).latestVersion, versions, 'nothing is pushed when the stored flow is current');
+  });
+
   test('a store that gave 4008003333 to a line of its own before the upgrade keeps it there, and still starts', async () => {
     const db = ctx.store().db;
     const { tenantId } = await seedDemo(db, ctx.clock);
@@ -290,3 +322,7 @@ eachBackend('demo seed', (ctx) => {
     assert.deepEqual((await queuesRepository(db, ctx.clock).list(tenantId)).map((q) => q.name), ['egou-orders', 'egou-returns', 'restaurant-staff', 'sktickets-incidents'], 'nor the removed queue');
   });
 });
+
+function canonicalOf(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}
