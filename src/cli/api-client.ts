@@ -57,6 +57,10 @@ export class ApiClient {
     return this.request<T>('PUT', p, { body });
   }
 
+  patch<T>(p: string, body?: unknown): Promise<T> {
+    return this.request<T>('PATCH', p, { body });
+  }
+
   delete<T>(p: string): Promise<T> {
     return this.request<T>('DELETE', p, {});
   }

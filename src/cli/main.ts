@@ -1,6 +1,6 @@
 /**
  * The `surgeline` command (spec E): `serve` (the default) runs a node; `flow`, `announce`,
- * `line`, `calls`, `key`, `agents`, `queues`, `callbacks` and `voicemails` talk to a node's
+ * `line`, `calls`, `key`, `agents`, `queues`, `callbacks`, `voicemails`, `recordings` and `trunk` talk to a node's
  * HTTP API. This file only dispatches: each command group lives in src/cli/commands/. Exit codes: 0 ok, 1 API or validation error, 2 usage.
  */
 import { ConfigError } from '../config.ts';
@@ -15,6 +15,8 @@ import { agentsCommands } from './commands/agents.ts';
 import { callbacksCommands } from './commands/callbacks.ts';
 import { queuesCommands } from './commands/queues.ts';
 import { voicemailsCommands } from './commands/voicemails.ts';
+import { recordingsCommands } from './commands/recordings.ts';
+import { trunkCommands } from './commands/trunk.ts';
 import { CliError, UsageError } from './errors.ts';
 
 interface Group {
@@ -31,6 +33,8 @@ const GROUPS: Readonly<Record<string, Group>> = {
   queues: { summary: 'queues and their configuration', commands: queuesCommands },
   callbacks: { summary: 'the callback worklist', commands: callbacksCommands },
   voicemails: { summary: 'messages callers left', commands: voicemailsCommands },
+  recordings: { summary: 'call recordings', commands: recordingsCommands },
+  trunk: { summary: 'the outbound trunk of callbacks and transfers', commands: trunkCommands },
 };
 
 const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand };

@@ -110,6 +110,26 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     assert.deepEqual(pending.map((c: { id: string }) => c.id), [cbIds[1]]);
   });
 
+  test('agents set changes skills, groups and wrap-up; trunk set and show; recordings list', async () => {
+    assert.equal(await ok(['agents', 'set', '1002', '--skills', 'returns:6,payment:9', '--groups', 'egou,egou-backup', '--wrap-up', '20']), 'agent 1002: skills payment:9,returns:6; groups egou,egou-backup; wrap-up 20 s\n');
+    const a = (await api.request('GET', '/agents/1002', { key: t.keys.admin })).body;
+    assert.deepEqual([a.skills, a.groups, a.wrapUpSeconds], [{ returns: 6, payment: 9 }, ['egou', 'egou-backup'], 20]);
+    const bad = await cli(['agents', 'set', '1002', '--skills', 'returns:11'], { env });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /"returns:11" is not skill:level/);
+    assert.equal((await cli(['agents', 'set', '1002'], { env })).code, 2, 'nothing to change');
+
+    const set = await ok(['trunk', 'set', 'sip:127.0.0.1:5090', '--username', 'acct42', '--password', 'trunk-secret', '--caller-id', '4008001111']);
+    assert.match(set, /^trunk sip:127\.0\.0\.1:5090\n  username: +acct42 \(password stored as HA1\)\n/);
+    assert.ok(!set.includes('trunk-secret'));
+    const shown = JSON.parse(await ok(['trunk', 'show', '--json']));
+    assert.deepEqual([shown.uri, shown.username, shown.callerId, shown.credentials], ['sip:127.0.0.1:5090', 'acct42', '4008001111', true]);
+    assert.ok(!JSON.stringify(shown).includes('trunk-secret'), 'the password never comes back');
+
+    assert.deepEqual(JSON.parse(await ok(['recordings', 'list', '--json'])), [], 'no calls recorded in this tenant');
+    assert.match(await ok(['recordings', 'list']), /^STARTED\s+QUEUE\s+MODE\s+LENGTH\s+CALL\s+ID/);
+  });
+
   test('queues calls and queues stats: the CDRs and the figures of the last hour', async () => {
     const repo = queueCallsRepository(ctx.store().db, ctx.clock);
     const at = Date.now() - 10 * 60_000;

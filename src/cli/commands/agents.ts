@@ -83,4 +83,46 @@ const state: Command = {
   },
 };
 
-export const agentsCommands: Readonly<Record<string, Command>> = { list, show, state };
+/** "orders:8,returns:5" (or orders=8) → { orders: 8, returns: 5 }; "" → {} (no skills). */
+export function parseSkills(text: string): Record<string, number> {
+  const skills: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const m = /^([A-Za-z0-9_.-]{1,64})[:=]([1-9]|10)$/.exec(part);
+    if (!m) throw new UsageError(`--skills: "${part}" is not skill:level with a level from 1 to 10 (e.g. orders:8)`);
+    skills[m[1]!] = Number(m[2]);
+  }
+  return skills;
+}
+
+const set: Command = {
+  summary: "Change an agent's skills, groups or wrap-up time (routing uses them at once).",
+  synopsis: 'agents set <agent> [--skills s] [--groups g] [--wrap-up seconds]',
+  details:
+    '--skills replaces the skills: skill:level pairs, comma-separated, levels 1-10 ("" for none).\n--groups replaces the groups, comma-separated ("" for none).\nExample: surgeline agents set 1004 --skills incidents:7,orders:5 --groups sktickets,egou-backup',
+  options: {
+    skills: { type: 'string', value: 's', help: 'skill:level,… (replaces the skills)' },
+    groups: { type: 'string', value: 'g', help: 'group,… (replaces the groups)' },
+    'wrap-up': { type: 'string', value: 'seconds', help: "the agent's own wrap-up time" },
+  },
+  positionals: ['agent'],
+  api: true,
+  async run(args) {
+    const [ref] = args.positionals as [string];
+    const body: Record<string, unknown> = {};
+    const skills = stringOpt(args, 'skills');
+    if (skills !== undefined) body['skills'] = parseSkills(skills);
+    const groups = stringOpt(args, 'groups');
+    if (groups !== undefined) body['groups'] = groups.split(',').map((g) => g.trim()).filter((g) => g !== '');
+    const wrap = stringOpt(args, 'wrap-up');
+    if (wrap !== undefined) {
+      if (!/^\d{1,4}$/.test(wrap)) throw new UsageError(`--wrap-up must be whole seconds, not "${wrap}"`);
+      body['wrapUpSeconds'] = Number(wrap);
+    }
+    if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --skills, --groups or --wrap-up');
+    const a = await clientFor(args).patch<AgentJson>(path`/agents/${ref}`, body);
+    if (args.json) return printJson(a);
+    out(`agent ${a.extension}: skills ${skillsText(a.skills)}; groups ${a.groups.join(',') || '-'}; wrap-up ${a.wrapUpSeconds === null ? "the queue's" : `${a.wrapUpSeconds} s`}`);
+  },
+};
+
+export const agentsCommands: Readonly<Record<string, Command>> = { list, show, state, set };
