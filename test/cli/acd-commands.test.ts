@@ -154,4 +154,4 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     assert.match(out[1]!, /0933000111\s+12\.3 s\s+-\s+3\s+new/);
     assert.deepEqual(JSON.parse(await ok(['voicemails', 'list', '--state', 'done', '--json'])), []);
   });
-}, ['pglite']); // the CLI's subject is the API, which test/api/ runs on both backends
+}, { kinds: ['pglite'] }); // the CLI's subject is the API, which test/api/ runs on both backends

@@ -6,7 +6,9 @@
  * the tests in it (so tests create their own tenants), because PGlite's initdb takes seconds.
  */
 import { after, before, describe } from 'node:test';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ManualClock } from '../../src/clock.ts';
@@ -26,12 +28,15 @@ export interface BackendContext {
   reopen(): Promise<Store>;
 }
 
-/**
- * `kinds` narrows the run for tests whose subject is above the store (the CLI over the API):
- * the store and API tests already run on both backends.
- */
-export function eachBackend(title: string, body: (ctx: BackendContext) => void, kinds: readonly StoreKind[] = ['pglite', 'postgres']): void {
-  for (const kind of kinds) {
+export interface BackendOptions {
+  /** Narrows the run for tests whose subject is above the store (the CLI over the API): the store and API tests already run on both. */
+  readonly kinds?: readonly StoreKind[];
+  /** An empty PGlite cluster (initdb, every migration) instead of a copy of the migrated template: the migration tests. */
+  readonly emptyStore?: boolean;
+}
+
+export function eachBackend(title: string, body: (ctx: BackendContext) => void, opts: BackendOptions = {}): void {
+  for (const kind of opts.kinds ?? (['pglite', 'postgres'] as const)) {
     describe(`${title} [${kind}]`, () => {
       let store: Store | undefined;
       let location: StoreLocation | undefined;
@@ -57,7 +62,7 @@ export function eachBackend(title: string, body: (ctx: BackendContext) => void, 
       };
       before(async () => {
         if (kind === 'pglite') {
-          const dir = await freshPgliteDataDir('surgeline-store-');
+          const dir = opts.emptyStore ? await mkdtemp(join(tmpdir(), 'surgeline-store-')) : await freshPgliteDataDir('surgeline-store-');
           location = { dataDir: dir };
           cleanup = () => rm(dir, { recursive: true, force: true });
         } else {

@@ -135,4 +135,4 @@ eachBackend('migrations', (ctx) => {
     const reopened = await ctx.reopen();
     assert.deepEqual(reopened.migration?.applied, []);
   });
-});
+}, { emptyStore: true }); // these tests are about migrating: never the migrated template
