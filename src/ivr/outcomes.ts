@@ -60,8 +60,8 @@ export async function carryOut(
     journey: rec.journey,
     variables: rec.variables,
     // What the queue and voicemail say goes into the journey like the flow's prompts.
-    say: async (text) => {
-      const result = await port.play({ text }, { bargeIn: false });
+    say: async (text, opts) => {
+      const result = await port.play({ text }, { bargeIn: opts?.bargeIn ?? false });
       rec.journey.push({ kind: 'prompt', at: deps.clock.wallNow(), node: outcome.end, text, result });
       return result;
     },

@@ -18,6 +18,7 @@ import { startAcdNode, type AcdNode } from './node.ts';
 const clock = realClock();
 let node: AcdNode;
 const NUMBER = '4008009999';
+const QUICK_NUMBER = '4008009998';
 const TZ = 'Asia/Taipei';
 const WINDOWS = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const, open: '08:00', close: '22:00' }];
 
@@ -46,6 +47,16 @@ before(async () => {
   );
   await flows.publish(node.tenantId, 'book-callback', version.version, 'test');
   await lines.setFlow(node.tenantId, line.id, 'book-callback', 'test');
+  // A second line offering one slot with a short wait for the key: the no-key case.
+  const quick = await lines.createLine(node.tenantId, { name: 'callback booking, one slot', timeZone: TZ }, 'test');
+  await lines.addNumber(node.tenantId, quick.id, QUICK_NUMBER, 'test');
+  const one = await flows.push(
+    node.tenantId,
+    { version: 1, name: 'book-one', start: 'book', nodes: { book: { type: 'callback', queue: 'egou-orders', slots: 1, timeoutSeconds: 1, retries: 0 } } },
+    'test',
+  );
+  await flows.publish(node.tenantId, 'book-one', one.version.version, 'test');
+  await lines.setFlow(node.tenantId, quick.id, 'book-one', 'test');
 });
 
 after(async () => {
@@ -57,14 +68,19 @@ test('the caller picks the second slot: stored as a scheduled callback before th
   const before = clock.wallNow();
   let atConfirmation: number | undefined;
   let menu: string | undefined;
+  let menuStarted!: () => void;
+  const menuPlaying = new Promise<void>((resolve) => (menuStarted = resolve));
   node.prompts.onPrompt = async (text) => {
-    if (text.startsWith('請選擇回撥時段')) menu = text;
+    if (text.startsWith('請選擇回撥時段')) {
+      menu = text;
+      menuStarted();
+    }
     if (text.startsWith('已為您預約回撥')) atConfirmation = (await callbacks.list(node.tenantId)).filter((c) => c.kind === 'scheduled').length;
   };
   const session = await node.dial(NUMBER, 44550);
   const callId = await node.callIdOf(session.callId);
-  await node.until(() => node.journeyOf(callId).some((e) => e.kind === 'prompt' && e.node === 'callback' && (e.text ?? '').startsWith('請選擇回撥時段')), 'the slot menu', 30_000);
-  await node.press(session, '2');
+  await menuPlaying;
+  await node.press(session, '2'); // while the slots are being read: the key cuts the list short
   await session.ended;
   node.prompts.onPrompt = undefined;
   const after = clock.wallNow();
@@ -89,6 +105,8 @@ test('the caller picks the second slot: stored as a scheduled callback before th
   assert.ok(cb.ivrPath.includes('book') && cb.digits.endsWith('2'), `path and digits kept: ${cb.ivrPath.join('>')} ${cb.digits}`);
   const journey = node.journeyOf(callId);
   assert.ok(journey.some((e) => e.kind === 'digit' && e.node === 'callback' && e.digit === '2'), 'the key is in the journey');
+  const read = journey.find((e) => e.kind === 'prompt' && (e.text ?? '').startsWith('請選擇回撥時段'));
+  assert.equal(read?.kind === 'prompt' ? read.result : undefined, 'interrupted', 'the key ended the list');
   const confirmation = journey.find((e) => e.kind === 'prompt' && (e.text ?? '').startsWith('已為您預約回撥'));
   assert.equal(confirmation?.kind === 'prompt' ? confirmation.text : undefined, `已為您預約回撥，我們將在${slotText(slot, before, TZ)}之間回撥給您。感謝您的來電，再見。`);
   await callbacks.cancel(node.tenantId, cb.id, 'test');
@@ -97,7 +115,7 @@ test('the caller picks the second slot: stored as a scheduled callback before th
 test('no key: nothing is booked and the caller is told so', async () => {
   const callbacks = callbacksRepository(node.store.db, clock);
   const count = (await callbacks.list(node.tenantId)).length;
-  const session = await node.dial(NUMBER, 44552);
+  const session = await node.dial(QUICK_NUMBER, 44552);
   const callId = await node.callIdOf(session.callId);
   await session.ended;
   assert.equal((await callbacks.list(node.tenantId)).length, count, 'no callback stored');

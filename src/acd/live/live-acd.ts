@@ -39,7 +39,8 @@ export interface FlowCall {
   readonly callerNumber: string;
   readonly journey: JourneyEntry[];
   readonly variables: Record<string, string>;
-  say(text: string): Promise<unknown>;
+  /** bargeIn: a key ends the text (and stays to be read); default false. */
+  say(text: string, opts?: { bargeIn?: boolean }): Promise<unknown>;
 }
 
 export interface LiveAcdOptions {
@@ -217,7 +218,7 @@ export class LiveAcd {
       if (!fc.call.signal.aborted) await fc.say(NO_QUEUE_TEXT);
       return 'no-queue';
     }
-    return bookScheduledCallback({ tenantId, clock, log, callbacks: callbacksRepository(db, clock) }, this.caller(fc), target, config);
+    return bookScheduledCallback({ tenantId, clock, log, callbacks: callbacksRepository(db, clock) }, { ...this.caller(fc), say: fc.say }, target, config);
   }
 
   /** The flow's voicemail node (or a queue's voicemail target). */

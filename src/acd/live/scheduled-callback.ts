@@ -1,7 +1,7 @@
 /**
  * A callback slot the caller picks (issue 4 §4), on a live call, for the flow's `callback` node:
  * the next open slots of the queue's calling windows are read out in the line's time zone
- * ("明天上午10點到上午11點，請按2"), one key each; the chosen slot is stored as a scheduled
+ * ("明天上午10點到上午11點，請按2"), one key each (a key cuts the list short); the chosen slot is stored as a scheduled
  * callback (due at its start, with the number, line, IVR path and digits) and only AFTER the
  * store has committed it does the caller hear the confirmation (PRODUCT.md: durable before the
  * caller is told). No key after the retries, or a hang-up, books nothing.
@@ -31,7 +31,11 @@ export interface BookingDeps {
 }
 
 /** The queue's caller, of whose call only the keys, the hang-up and the Call-ID are used here. */
-export type BookingCaller = Omit<QueueCaller, 'call'> & { readonly call: Pick<Call, 'digits' | 'signal' | 'sipCallId'> };
+export type BookingCaller = Omit<QueueCaller, 'call' | 'say'> & {
+  readonly call: Pick<Call, 'digits' | 'signal' | 'sipCallId'>;
+  /** bargeIn: a key ends the text and stays in the call's buffer to be read. */
+  say(text: string, opts?: { bargeIn?: boolean }): Promise<unknown>;
+};
 
 /** "請選擇回撥時段：今天下午5點到晚上6點，請按1；…。" */
 export function slotMenuText(slots: readonly CallbackSlot[], now: number, timeZone: string): string {
@@ -56,7 +60,7 @@ export async function bookScheduledCallback(deps: BookingDeps, caller: BookingCa
   let key = '';
   for (let attempt = 0; attempt <= target.retries && !chosen; attempt++) {
     if (signal.aborted) return 'hangup';
-    await caller.say(menu);
+    await caller.say(menu, { bargeIn: true }); // a caller who knows his slot need not hear them all
     const d = await caller.call.digits.next(target.timeoutSeconds * 1000, signal);
     if (signal.aborted) return 'hangup';
     if (d === undefined) {
