@@ -68,12 +68,14 @@ export async function resolveAgent(s: Services, tenantId: string, ref: string): 
 }
 
 /**
- * The agent an agent-role key speaks for: the agent whose extension or user name is the
- * key's name (admins name agents' keys so; keys carry no user of their own yet).
+ * The agent an agent-role key speaks for: the agent of the key's user (POST /keys with
+ * userId); for a key made without a user, the agent whose extension or user name is the
+ * key's name (how agents' keys were told apart before keys carried users).
  * undefined for other roles or a key that names no agent.
  */
 export async function agentOfKey(s: Services, p: Principal): Promise<AgentView | undefined> {
   if (p.role !== 'agent') return undefined;
+  if (p.userId !== null) return (await s.agents.list(p.tenantId)).find((a) => a.userId === p.userId);
   const byExt = await s.agents.getByExtension(p.tenantId, p.name);
   if (byExt) return byExt;
   return (await s.agents.list(p.tenantId)).find((a) => a.username === p.name);

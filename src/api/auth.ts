@@ -16,6 +16,8 @@ export interface Principal {
   readonly role: Role;
   /** The key's name. */
   readonly name: string;
+  /** The user the key speaks for; null for a key of no one in particular. */
+  readonly userId: string | null;
   /** How this principal is written in the audit log and in `created_by`. */
   readonly actor: string;
 }

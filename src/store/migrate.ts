@@ -12,6 +12,7 @@ import { tenancy } from './migrations/001_tenancy.ts';
 import { flowsCalls } from './migrations/002_flows_calls.ts';
 import { presetValues } from './migrations/003_preset_values.ts';
 import { acd } from './migrations/004_acd.ts';
+import { keyUsers } from './migrations/005_key_users.ts';
 
 export interface Migration {
   readonly version: number;
@@ -20,7 +21,7 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd];
+export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd, keyUsers];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';

@@ -42,6 +42,8 @@ export interface ApiKeysTable {
   key_hash: string;
   /** The non-secret part of the key, shown in lists and used to find the row. */
   prefix: string;
+  /** The user the key speaks for (an agent's key: its agent); null for keys of no one in particular. */
+  user_id: string | null;
   created_at: Timestamp;
   last_used_at: NullableTimestamp;
   revoked_at: NullableTimestamp;

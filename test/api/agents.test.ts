@@ -108,6 +108,21 @@ eachBackend('API agents', (ctx) => {
     assert.match(stranger.body.error.message, /names no agent/);
   });
 
+  test("a key made for an agent's user (POST /keys user) is that agent's whatever its name; a key may not outrank its user", async () => {
+    const made = await api.request('POST', '/keys', { key: a.keys.admin, body: { name: 'front desk tablet', role: 'agent', user: '2002' } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal(typeof made.body.apiKey.userId, 'string');
+    const tablet = made.body.key as string;
+    const list = await api.request('GET', '/agents', { key: tablet });
+    assert.deepEqual(list.body.map((x: { extension: string }) => x.extension), ['2002'], 'its user is agent 2002');
+    assert.equal((await api.request('GET', '/agents/2001', { key: tablet })).status, 403);
+    const over = await api.request('POST', '/keys', { key: a.keys.admin, body: { name: 'sneaky', role: 'admin', user: '2002' } });
+    assert.equal(over.status, 400, 'an admin key for an agent user');
+    assert.match(over.body.error.message, /role/);
+    assert.equal((await api.request('POST', '/keys', { key: a.keys.admin, body: { name: 'x', role: 'agent', user: '9999' } })).status, 404);
+    assert.equal((await api.request('POST', '/keys', { key: b.keys.admin, body: { name: 'x', role: 'agent', user: '2002' } })).status, 404, "another tenant's agent");
+  });
+
   test('state changes go through the agent state machine: break with a reason, back to available, 409 when refused', async () => {
     const noRuntime = await api.request('PUT', '/agents/2001/state', { key: a.keys.supervisor, body: { state: 'break', reason: 'lunch' } });
     assert.equal(noRuntime.status, 503, 'no queue runtime for this tenant on the node');

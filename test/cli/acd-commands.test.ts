@@ -130,6 +130,13 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     assert.match(await ok(['recordings', 'list']), /^STARTED\s+QUEUE\s+MODE\s+LENGTH\s+CALL\s+ID/);
   });
 
+  test("key create --user: an agent key for 1001 under any name lists only 1001", async () => {
+    const key = (await ok(['key', 'create', '--name', 'desk tablet', '--role', 'agent', '--user', '1001'])).trim();
+    const r = await cli(['agents', 'list', '--json'], { env: { ...env, SURGELINE_API_KEY: key } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { extension: string }[]).map((a) => a.extension), ['1001']);
+  });
+
   test('queues calls and queues stats: the CDRs and the figures of the last hour', async () => {
     const repo = queueCallsRepository(ctx.store().db, ctx.clock);
     const at = Date.now() - 10 * 60_000;

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/store/e
 import { auditRepository } from '../../src/store/repositories/audit.ts';
 import { apiKeysRepository, hashKey } from '../../src/store/repositories/api-keys.ts';
 import { tenantsRepository } from '../../src/store/repositories/tenants.ts';
+import { usersRepository } from '../../src/store/repositories/users.ts';
 import type { Role } from '../../src/store/schema.ts';
 import { eachBackend } from './backends.ts';
 
@@ -25,6 +26,7 @@ eachBackend('api keys', (ctx) => {
       name: 'ci',
       role: 'admin',
       prefix: apiKey.prefix,
+      userId: null,
       createdAt: new Date(ctx.clock.wallNow()),
       lastUsedAt: null,
       revokedAt: null,
@@ -40,13 +42,32 @@ eachBackend('api keys', (ctx) => {
     const { tenants, keys } = repos();
     const t = await tenants.create({ slug: 'keys-verify', name: 'K' });
     const { key, apiKey } = await keys.create(t.id, { name: 'desk', role: 'supervisor' });
-    assert.deepEqual(await keys.verify(key), { keyId: apiKey.id, tenantId: t.id, role: 'supervisor', name: 'desk' });
+    assert.deepEqual(await keys.verify(key), { keyId: apiKey.id, tenantId: t.id, role: 'supervisor', name: 'desk', userId: null });
     // Same prefix, different secret (last character changed).
     const last = key.at(-1) === 'A' ? 'B' : 'A';
     assert.equal(await keys.verify(key.slice(0, -1) + last), undefined);
     assert.equal(await keys.verify(key + 'x'), undefined);
     assert.equal(await keys.verify(''), undefined);
     assert.equal(await keys.verify(`sl_000000000000_${'a'.repeat(43)}`), undefined);
+  });
+
+  test("a key may speak for a user of its tenant, with no more than the user's role; it goes with the user", async () => {
+    const { tenants, keys } = repos();
+    const users = usersRepository(ctx.store().db, ctx.clock);
+    const t = await tenants.create({ slug: 'keys-user', name: 'K' });
+    const other = await tenants.create({ slug: 'keys-user-other', name: 'O' });
+    const mei = await users.create(t.id, { username: 'mei', role: 'agent' }, 'alice');
+    const boss = await users.create(t.id, { username: 'boss', role: 'supervisor' }, 'alice');
+    const stranger = await users.create(other.id, { username: 'zed', role: 'admin' }, 'alice');
+    const { key, apiKey } = await keys.create(t.id, { name: 'desk phone', role: 'agent', userId: mei.id });
+    assert.equal(apiKey.userId, mei.id);
+    assert.deepEqual(await keys.verify(key), { keyId: apiKey.id, tenantId: t.id, role: 'agent', name: 'desk phone', userId: mei.id });
+    assert.equal((await keys.create(t.id, { name: 'wall', role: 'agent', userId: boss.id })).apiKey.userId, boss.id, 'a lesser role than the user is fine');
+    await assert.rejects(keys.create(t.id, { name: 'x', role: 'supervisor', userId: mei.id }), ValidationError, "not more than the user's role");
+    await assert.rejects(keys.create(t.id, { name: 'x', role: 'agent', userId: stranger.id }), NotFoundError, "another tenant's user");
+    await assert.rejects(keys.create(t.id, { name: 'x', role: 'agent', userId: 'not-a-uuid' }), NotFoundError);
+    await users.remove(t.id, mei.id, 'alice');
+    assert.equal(await keys.verify(key), undefined, "the user's key went with the user");
   });
 
   test('verify records last use at most once a minute', async () => {
@@ -106,7 +127,7 @@ eachBackend('api keys', (ctx) => {
     const row = await ctx.store().db.selectFrom('api_keys').selectAll().where('id', '=', imported.id).executeTakeFirstOrThrow();
     assert.equal(row.key_hash, hashKey(key));
     assert.ok(!JSON.stringify(row).includes('Secret'), 'the key itself is not stored');
-    assert.deepEqual(await keys.verify(key), { keyId: imported.id, tenantId: a.id, role: 'admin', name: 'env' });
+    assert.deepEqual(await keys.verify(key), { keyId: imported.id, tenantId: a.id, role: 'admin', name: 'env', userId: null });
     assert.equal(await keys.verify(key.slice(0, -1) + 'X'), undefined, 'one character off');
     assert.deepEqual(await keys.import(a.id, key, { name: 'env', role: 'admin' }), (await keys.list(a.id))[0], 'idempotent: the same row');
     assert.equal((await keys.list(a.id)).length, 1);

@@ -1,6 +1,8 @@
 /** API keys of the caller's tenant (admins only): the plaintext is in the create answer and nowhere else. */
 import { z } from 'zod';
+import { isUuid } from '../../store/ids.ts';
 import { ADMIN } from '../auth.ts';
+import { ApiError } from '../errors.ts';
 import type { Registrar } from '../route.ts';
 import { idParam, role } from '../schemas.ts';
 
@@ -21,10 +23,22 @@ export function registerKeyRoutes(r: Registrar): void {
     tag: 'keys',
     access: ADMIN,
     status: 201,
-    body: z.strictObject({ name: z.string().min(1).max(200), role }),
+    body: z.strictObject({
+      name: z.string().min(1).max(200),
+      role,
+      user: z.string().min(1).max(200).optional().describe("the user the key speaks for: a user id or user name, or an agent's extension; its role must be at least the key's"),
+    }),
     handler: async ({ tenantId, principal, body }) => {
+      const s = r.ctx.services();
+      let userId: string | undefined;
+      if (body.user !== undefined) {
+        const ref = body.user;
+        const agent = isUuid(ref) ? undefined : await s.agents.getByExtension(tenantId, ref);
+        userId = agent ? agent.userId : isUuid(ref) ? (await s.users.get(tenantId, ref)).id : (await s.users.list(tenantId)).find((u) => u.username === ref)?.id;
+        if (userId === undefined) throw new ApiError('not_found', `user: no user or agent ${ref}`);
+      }
       // The store audits it (api-key.create) under the caller's name.
-      return r.ctx.services().apiKeys.create(tenantId, body, principal.actor);
+      return s.apiKeys.create(tenantId, { name: body.name, role: body.role, ...(userId !== undefined ? { userId } : {}) }, principal.actor);
     },
   });
 

@@ -21,11 +21,13 @@ interface ApiKeyJson {
 
 const create: Command = {
   summary: 'Create an API key (shown once).',
-  synopsis: 'key create --name n --role admin|supervisor|agent',
-  details: 'Prints the key alone on stdout: it is stored hashed and never shown again.\nExample: export SURGELINE_API_KEY=$(surgeline key create --name ops-laptop --role supervisor)',
+  synopsis: 'key create --name n --role admin|supervisor|agent [--user u]',
+  details:
+    "Prints the key alone on stdout: it is stored hashed and never shown again.\n--user makes the key speak for a user (id, user name, or an agent's extension): an agent key is then that agent's.\nExample: export SURGELINE_API_KEY=$(surgeline key create --name ops-laptop --role supervisor)\nExample: surgeline key create --name desk-1001 --role agent --user 1001",
   options: {
     name: { type: 'string', value: 'n', help: 'what the key is for' },
     role: { type: 'string', value: 'r', help: 'admin, supervisor or agent' },
+    user: { type: 'string', value: 'u', help: "the user it speaks for (role at least the key's)" },
   },
   positionals: [],
   api: true,
@@ -35,7 +37,8 @@ const create: Command = {
     if (name === undefined || name.trim() === '') throw new UsageError('key create needs --name');
     if (role === undefined) throw new UsageError(`key create needs --role (${ROLES.join(', ')})`);
     if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not "${role}"`);
-    const res = await clientFor(args).post<{ key: string; apiKey: ApiKeyJson }>('/keys', { name, role });
+    const user = stringOpt(args, 'user');
+    const res = await clientFor(args).post<{ key: string; apiKey: ApiKeyJson }>('/keys', { name, role, ...(user !== undefined ? { user } : {}) });
     if (args.json) return printJson(res);
     out(res.key);
     note(`created ${res.apiKey.role} key "${res.apiKey.name}" (id ${res.apiKey.id}); keep it now: it is not shown again`);

@@ -30,6 +30,8 @@ export interface ApiKey {
   name: string;
   role: Role;
   prefix: string;
+  /** The user the key speaks for, if any. */
+  userId: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -41,11 +43,20 @@ export interface ApiKeyPrincipal {
   tenantId: string;
   role: Role;
   name: string;
+  userId: string | null;
+}
+
+export interface NewApiKey {
+  name: string;
+  role: Role;
+  /** The user it speaks for: of this tenant, with a role at least the key's (an agent key: an agent user). */
+  userId?: string | null;
 }
 
 export interface ApiKeysRepository {
   /** `key` is the plaintext, available only here. */
-  create(tenantId: string, input: { name: string; role: Role }, by?: string): Promise<{ key: string; apiKey: ApiKey }>;
+  /** ValidationError for a user of a lesser role than the key's; NotFoundError for an unknown user. */
+  create(tenantId: string, input: NewApiKey, by?: string): Promise<{ key: string; apiKey: ApiKey }>;
   /**
    * Stores a key chosen outside (20..200 printable characters, or an sl_ key). Idempotent:
    * the same key already in this tenant returns that row unchanged; in another tenant it is
@@ -73,7 +84,7 @@ function prefixOf(key: string): string | undefined {
 
 type ApiKeyColumns = Pick<
   Database['api_keys'],
-  'name' | 'role' | 'prefix'
+  'name' | 'role' | 'prefix' | 'user_id'
 > & { id: string; tenant_id: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null };
 
 function toApiKey(row: ApiKeyColumns): ApiKey {
@@ -83,25 +94,36 @@ function toApiKey(row: ApiKeyColumns): ApiKey {
     name: row.name,
     role: row.role,
     prefix: row.prefix,
+    userId: row.user_id,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
   };
 }
 
-const PUBLIC_COLUMNS = ['id', 'tenant_id', 'name', 'role', 'prefix', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const PUBLIC_COLUMNS = ['id', 'tenant_id', 'name', 'role', 'prefix', 'user_id', 'created_at', 'last_used_at', 'revoked_at'] as const;
+
+/** admin > supervisor > agent: a key may not do more than the user it speaks for. */
+const RANK: Record<Role, number> = { agent: 0, supervisor: 1, admin: 2 };
 
 export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRepository {
   const audit = auditRepository(db, clock);
   const recorded = async (apiKey: ApiKey, action: string, by: string): Promise<ApiKey> => {
-    await audit.record(apiKey.tenantId, { actor: by, action, subject: `api-key:${apiKey.id}`, detail: { name: apiKey.name, role: apiKey.role, prefix: apiKey.prefix } });
+    await audit.record(apiKey.tenantId, { actor: by, action, subject: `api-key:${apiKey.id}`, detail: { name: apiKey.name, role: apiKey.role, prefix: apiKey.prefix, ...(apiKey.userId ? { userId: apiKey.userId } : {}) } });
     return apiKey;
   };
   return {
-    async create(tenantId, { name, role }, by = 'system') {
+    async create(tenantId, { name, role, userId = null }, by = 'system') {
       requireId('tenant', tenantId);
       if (!ROLES.includes(role)) throw new ValidationError('role', `one of ${ROLES.join(', ')}`);
       if (name.trim() === '') throw new ValidationError('name', 'must not be empty');
+      if (userId !== null) {
+        const user = isUuid(userId)
+          ? await db.selectFrom('users').select(['role']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()
+          : undefined;
+        if (!user) throw new NotFoundError('user', userId);
+        if (RANK[role] > RANK[user.role]) throw new ValidationError('role', `at most the user's role (${user.role})`);
+      }
       // 48 bits of prefix: a collision is rare enough that one retry on the unique index is plenty.
       for (let attempt = 0; ; attempt++) {
         const prefix = randomBytes(6).toString('hex');
@@ -115,6 +137,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
               role,
               key_hash: hashKey(key),
               prefix,
+              user_id: userId,
               created_at: new Date(clock.wallNow()),
             })
             .returning(PUBLIC_COLUMNS)
@@ -144,7 +167,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
       try {
         const row = await db
           .insertInto('api_keys')
-          .values({ tenant_id: tenantId, name, role, key_hash: hash, prefix, created_at: new Date(clock.wallNow()) })
+          .values({ tenant_id: tenantId, name, role, key_hash: hash, prefix, user_id: null, created_at: new Date(clock.wallNow()) })
           .returning(PUBLIC_COLUMNS)
           .executeTakeFirstOrThrow();
         return await recorded(toApiKey(row), 'api-key.import', by);
@@ -160,7 +183,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
       // Unscoped by design: the key is what tells us the tenant.
       const row = await db
         .selectFrom('api_keys')
-        .select(['id', 'tenant_id', 'name', 'role', 'key_hash', 'last_used_at', 'revoked_at'])
+        .select(['id', 'tenant_id', 'name', 'role', 'key_hash', 'user_id', 'last_used_at', 'revoked_at'])
         .where('prefix', '=', prefix)
         .executeTakeFirst();
       if (!row) return undefined;
@@ -178,7 +201,7 @@ export function apiKeysRepository(db: Kysely<Database>, clock: Clock): ApiKeysRe
           .where('id', '=', row.id)
           .execute();
       }
-      return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
+      return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name, userId: row.user_id };
     },
 
     async revoke(tenantId, keyId, by = 'system') {
