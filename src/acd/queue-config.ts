@@ -86,7 +86,12 @@ export const queueConfigSchema = z.strictObject({
     })
     .prefault({}),
   recording: z
-    .strictObject({ enabled: z.boolean().default(false), mode: z.enum(['stereo', 'mixed']).default('stereo') })
+    .strictObject({
+      enabled: z.boolean().default(false),
+      mode: z.enum(['stereo', 'mixed']).default('stereo'),
+      /** Recordings of this queue are deleted (file and record) this many days after the call; unset: kept. */
+      retentionDays: z.number().int().min(1).max(3650).optional(),
+    })
     .prefault({}),
   serviceLevel: z.strictObject({ targetSeconds: z.number().int().min(1).default(30) }).prefault({}), // seeds: answered within 30 s
   tiers: z.array(tierLevelSchema).default([]),

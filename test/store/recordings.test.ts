@@ -55,4 +55,25 @@ eachBackend('recordings', (ctx) => {
       NotFoundError,
     );
   });
+
+  test('expired lists a queue\'s recordings older than a time, oldest first; remove deletes one record, tenant-scoped', async () => {
+    const db = ctx.store().db;
+    const t = await tenantsRepository(db, ctx.clock).create({ slug: 'rec-expiry', name: 'R' });
+    const other = await tenantsRepository(db, ctx.clock).create({ slug: 'rec-expiry-2', name: 'O' });
+    const recordings = recordingsRepository(db, ctx.clock);
+    const at = (d: number) => new Date(Date.UTC(2026, 9, d));
+    const mk = (tenant: string, queue: string, d: number) =>
+      recordings.create(tenant, { callId: crypto.randomUUID(), queue, path: `recordings/x/${queue}-${d}.wav`, mode: 'mixed', startedAt: at(d), durationMs: 1000 });
+    const r5 = await mk(t.id, 'q', 5);
+    const r1 = await mk(t.id, 'q', 1);
+    await mk(t.id, 'q', 20);
+    await mk(t.id, 'other-queue', 2);
+    await mk(other.id, 'q', 1);
+    assert.deepEqual((await recordings.expired(t.id, 'q', at(10))).map((r) => r.id), [r1.id, r5.id], 'oldest first, this queue and tenant only');
+    assert.deepEqual((await recordings.expired(t.id, 'q', at(10), 1)).map((r) => r.id), [r1.id]);
+    await assert.rejects(recordings.remove(other.id, r1.id, 'x'), NotFoundError, "another tenant's");
+    await recordings.remove(t.id, r1.id, 'retention');
+    await assert.rejects(recordings.get(t.id, r1.id), NotFoundError);
+    await assert.rejects(recordings.remove(t.id, r1.id, 'retention'), NotFoundError, 'already gone');
+  });
 });

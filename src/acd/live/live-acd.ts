@@ -24,6 +24,7 @@ import { voicemailsRepository } from '../../store/repositories/voicemails.ts';
 import { AgentRegistry } from './agent-registry.ts';
 import { QueueEngine, type QueueCaller, type VisitEnd } from './queue-engine.ts';
 import { leaveVoicemail } from './voicemail.ts';
+import { RecordingRetention } from './recording-retention.ts';
 import { bookScheduledCallback, type BookingResult, type CallbackTarget } from './scheduled-callback.ts';
 import { CallbackWorker, type CallbackWorkerOptions } from './callback-worker.ts';
 import { trunksRepository } from '../../store/repositories/trunks.ts';
@@ -59,6 +60,8 @@ export interface LiveAcdOptions {
   /** Start the callback worker's timer in start(); default true (tests drive tick() themselves). */
   readonly runCallbacks?: boolean;
   readonly callbackPollMs?: number;
+  /** Start the hourly recording-retention sweep in start(); default true (tests call retention.sweep()). */
+  readonly runRetention?: boolean;
   /** How often agent edits made on other nodes are picked up; default 10 s. */
   readonly agentRefreshMs?: number;
   /** Every agent state change (after the registry applied it): the app publishes it as an event. */
@@ -83,6 +86,7 @@ export class LiveAcd {
   readonly engine: QueueEngine;
   readonly callbackWorker: CallbackWorker | undefined;
   private agentTimer: ReturnType<typeof setInterval> | undefined;
+  readonly retention: RecordingRetention;
   private readonly onOnline = (e: { extension: string }): void => void this.agents.phoneOnline(e.extension);
   private readonly onOffline = (e: { extension: string }): void => this.agents.phoneOffline(e.extension);
 
@@ -113,6 +117,7 @@ export class LiveAcd {
       callbacks: callbacksRepository(db, clock),
       recordings: recordingsRepository(db, clock),
     });
+    this.retention = new RecordingRetention({ tenantId, dataDir: opts.dataDir, clock, log, queues: queuesRepository(db, clock), recordings: recordingsRepository(db, clock) });
     this.callbackWorker = opts.invite
       ? new CallbackWorker({
           tenantId,
@@ -154,10 +159,12 @@ export class LiveAcd {
     this.opts.phones.on('offline', this.onOffline);
     for (const ext of this.opts.phones.onlineExtensions()) await this.agents.phoneOnline(ext);
     if (this.opts.runCallbacks !== false) await this.callbackWorker?.start();
+    if (this.opts.runRetention !== false) this.retention.start();
   }
 
   async close(): Promise<void> {
     clearInterval(this.agentTimer);
+    await this.retention.close();
     this.opts.phones.off('online', this.onOnline);
     this.opts.phones.off('offline', this.onOffline);
     await this.callbackWorker?.close();

@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../clock.ts';
+import { auditRepository } from './audit.ts';
 import { checkDataPath } from '../data-path.ts';
 import { FOREIGN_KEY_VIOLATION, NotFoundError, ValidationError, sqlState } from '../errors.ts';
 import { isUuid, requireId } from '../ids.ts';
@@ -43,6 +44,10 @@ export interface RecordingsRepository {
   get(tenantId: string, id: string): Promise<RecordingView>;
   /** Newest first; limit default 50, at most 500. */
   list(tenantId: string, q?: { callId?: string; agentId?: string; queue?: string; since?: Date; until?: Date; before?: Date; limit?: number }): Promise<RecordingView[]>;
+  /** A queue's recordings that started before `before`, oldest first (retention); limit default 100. */
+  expired(tenantId: string, queue: string, before: Date, limit?: number): Promise<RecordingView[]>;
+  /** Deletes the record (the file is the caller's); audit 'recording.expire' by `by`. NotFoundError. */
+  remove(tenantId: string, id: string, by: string): Promise<void>;
 }
 
 const COLUMNS = ['id', 'tenant_id', 'call_id', 'queue', 'agent_id', 'path', 'mode', 'started_at', 'duration_ms', 'created_at'] as const;
@@ -104,6 +109,27 @@ export function recordingsRepository(db: Kysely<Database>, clock: Clock): Record
         }
         throw err;
       }
+    },
+
+    async expired(tenantId, queue, before, limit = 100) {
+      if (!isUuid(tenantId)) return [];
+      const rows = await db
+        .selectFrom('recordings')
+        .select(COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .where('queue', '=', queue)
+        .where('started_at', '<', before)
+        .orderBy('started_at', 'asc')
+        .limit(Math.min(Math.max(1, limit), 1000))
+        .execute();
+      return rows.map(toView);
+    },
+
+    async remove(tenantId, id, by) {
+      if (!isUuid(tenantId) || !isUuid(id)) throw new NotFoundError('recording', id);
+      const gone = await db.deleteFrom('recordings').where('tenant_id', '=', tenantId).where('id', '=', id).returning(['id', 'queue', 'started_at']).executeTakeFirst();
+      if (!gone) throw new NotFoundError('recording', id);
+      await auditRepository(db, clock).record(tenantId, { actor: by, action: 'recording.expire', subject: `recording:${id}`, detail: { queue: gone.queue, startedAt: gone.started_at.toISOString() } });
     },
 
     async get(tenantId, id) {
