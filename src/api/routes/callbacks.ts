@@ -7,6 +7,7 @@
  * callback.changed on the event stream.
  */
 import { z } from 'zod';
+import { defined } from '../../defined.ts';
 import type { CallbackView } from '../../store/repositories/callbacks.ts';
 import { CALLBACK_STATES } from '../../store/schema.ts';
 import { requireOwnAgent } from '../acd.ts';
@@ -64,11 +65,7 @@ export function registerCallbackRoutes(r: Registrar): void {
       const lineId = query.line !== undefined ? (await s.lines.resolveLine(tenantId, query.line)).id : undefined;
       const limit = query.limit ?? 50;
       const q = {
-        ...(query.state ? { state: query.state } : {}),
-        ...(lineId !== undefined ? { lineId } : {}),
-        ...(query.queue !== undefined ? { queue: query.queue } : {}),
-        ...(query.since ? { since: query.since } : {}),
-        ...(query.until ? { until: query.until } : {}),
+        ...defined({ state: query.state, lineId, queue: query.queue, since: query.since, until: query.until }),
       };
       if (principal.role !== 'agent') {
         return (await s.callbacks.list(tenantId, { ...q, ...(query.before ? { before: query.before } : {}), limit })).map(view);

@@ -4,6 +4,7 @@
  * by the SIP Call-ID of any of its legs.
  */
 import { z } from 'zod';
+import { defined } from '../../defined.ts';
 import type { CallRecord } from '../../store/repositories/calls.ts';
 import { ALL_ROLES } from '../auth.ts';
 import type { Registrar } from '../route.ts';
@@ -30,11 +31,7 @@ export function registerCallRoutes(r: Registrar): void {
       const lineId = query.line !== undefined ? (await s.lines.resolveLine(tenantId, query.line)).id : undefined;
       const limit = query.limit ?? 50;
       const stored = await s.calls.list(tenantId, {
-        ...(lineId !== undefined ? { lineId } : {}),
-        ...(query.since ? { since: query.since } : {}),
-        ...(query.until ? { until: query.until } : {}),
-        ...(query.active !== undefined ? { active: query.active } : {}),
-        ...(query.before ? { before: query.before } : {}),
+        ...defined({ lineId, since: query.since, until: query.until, active: query.active, before: query.before }),
         ...(query.before && query.beforeId ? { beforeId: query.beforeId } : {}),
         limit,
       });

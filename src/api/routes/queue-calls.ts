@@ -6,6 +6,7 @@
  * key sees and codes only the calls he answered.
  */
 import { z } from 'zod';
+import { defined } from '../../defined.ts';
 import type { QueueCallView } from '../../store/repositories/queue-calls.ts';
 import { resolveAgent, requireOwnAgent } from '../acd.ts';
 import { ALL_ROLES, STAFF, type Principal } from '../auth.ts';
@@ -53,15 +54,8 @@ export function registerQueueCallRoutes(r: Registrar): void {
         if (agentId !== undefined && agentId !== own) return [];
         agentId = own;
       }
-      const list = await s.queueCalls.list(tenantId, {
-        ...(query.queue !== undefined ? { queue: query.queue } : {}),
-        ...(agentId !== undefined ? { agentId } : {}),
-        ...(query.call !== undefined ? { callId: query.call } : {}),
-        ...(query.since ? { since: query.since } : {}),
-        ...(query.until ? { until: query.until } : {}),
-        ...(query.before ? { before: query.before } : {}),
-        limit: query.limit ?? 50,
-      });
+      const { queue, since, until, before } = query;
+      const list = await s.queueCalls.list(tenantId, { ...defined({ queue, agentId, callId: query.call, since, until, before }), limit: query.limit ?? 50 });
       return list.map(view);
     },
   });

@@ -4,6 +4,7 @@
  * (stereo or mixed) is streamed as audio/wav from the data directory.
  */
 import { z } from 'zod';
+import { defined } from '../../defined.ts';
 import type { RecordingView } from '../../store/repositories/recordings.ts';
 import { resolveAgent } from '../acd.ts';
 import { sendWav } from '../audio.ts';
@@ -37,15 +38,8 @@ export function registerRecordingRoutes(r: Registrar, dataDir: string | undefine
     handler: async ({ tenantId, query }) => {
       const s = r.ctx.services();
       const agentId = query.agent !== undefined ? (await resolveAgent(s, tenantId, query.agent)).id : undefined;
-      const list = await s.recordings.list(tenantId, {
-        ...(query.call !== undefined ? { callId: query.call } : {}),
-        ...(agentId !== undefined ? { agentId } : {}),
-        ...(query.queue !== undefined ? { queue: query.queue } : {}),
-        ...(query.since ? { since: query.since } : {}),
-        ...(query.until ? { until: query.until } : {}),
-        ...(query.before ? { before: query.before } : {}),
-        limit: query.limit ?? 50,
-      });
+      const { queue, since, until, before } = query;
+      const list = await s.recordings.list(tenantId, { ...defined({ callId: query.call, agentId, queue, since, until, before }), limit: query.limit ?? 50 });
       return list.map(view);
     },
   });

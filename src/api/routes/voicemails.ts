@@ -5,6 +5,7 @@
  * extension) and mark it done. An agent's key sees the messages assigned to its agent's user.
  */
 import { z } from 'zod';
+import { defined } from '../../defined.ts';
 import { isUuid } from '../../store/ids.ts';
 import type { VoicemailView } from '../../store/repositories/voicemails.ts';
 import { VOICEMAIL_STATES } from '../../store/schema.ts';
@@ -68,13 +69,7 @@ export function registerVoicemailRoutes(r: Registrar, dataDir: string | undefine
         assignedTo = own;
       }
       const list = await s.voicemails.list(tenantId, {
-        ...(query.state ? { state: query.state } : {}),
-        ...(lineId !== undefined ? { lineId } : {}),
-        ...(query.queue !== undefined ? { queue: query.queue } : {}),
-        ...(assignedTo !== undefined ? { assignedTo } : {}),
-        ...(query.since ? { since: query.since } : {}),
-        ...(query.until ? { until: query.until } : {}),
-        ...(query.before ? { before: query.before } : {}),
+        ...defined({ state: query.state, lineId, queue: query.queue, assignedTo, since: query.since, until: query.until, before: query.before }),
         limit: query.limit ?? 50,
       });
       return list.map(view);
