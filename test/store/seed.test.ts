@@ -51,7 +51,7 @@ eachBackend('demo seed', (ctx) => {
     const keys = apiKeysRepository(db, ctx.clock);
     assert.deepEqual(
       { ...(await keys.verify(first.adminKey!)), keyId: '' },
-      { keyId: '', tenantId: first.tenantId, role: 'admin', name: 'admin (first start)' },
+      { keyId: '', tenantId: first.tenantId, role: 'admin', name: 'admin (first start)', userId: null },
       'the returned key works as an admin key',
     );
     const before = await counts(db);
