@@ -1,0 +1,105 @@
+/**
+ * Erlang C and Erlang A (src/planning/erlang.ts) against closed forms, an independent direct
+ * summation, the Poisson identity of Erlang A (patience = handle time: the number in system is
+ * Poisson(λ/μ)), the Erlang C limit of Erlang A, large systems, monotonicity and bad input.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { agentsFor, erlangA, erlangAStates, erlangC, ErlangInputError } from '../../src/planning/erlang.ts';
+
+const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+/** Erlang C's P(wait) by direct summation (fine in doubles for small N). */
+function directC(n: number, a: number): number {
+  let term = 1;
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    sum += term;
+    term *= a / (k + 1);
+  }
+  const top = (term * n) / (n - a); // a^n/n! · n/(n − a)
+  return top / (sum + top);
+}
+
+test('Erlang C: the closed form for A = 2, N = 3 (P(wait) = 4/9) and direct summation up to N = 40', () => {
+  const r = erlangC({ arrivalRate: 2 / 180, ahtSeconds: 180, agents: 3, targetSeconds: 20 });
+  close(r.pWait, 4 / 9, 1e-12, 'P(wait)');
+  close(r.asa, (4 / 9) * 180, 1e-9, 'ASA = C·AHT/(N − A)');
+  close(r.serviceLevel, 1 - (4 / 9) * Math.exp(-20 / 180), 1e-12, 'SL');
+  close(r.occupancy, 2 / 3, 1e-12, 'occupancy');
+  for (const [n, a] of [[11, 10], [20, 17.5], [40, 35.2], [5, 0.3]] as const) {
+    close(erlangC({ arrivalRate: a / 100, ahtSeconds: 100, agents: n, targetSeconds: 0 }).pWait, directC(n, a), 1e-10, `C(${n}, ${a})`);
+  }
+});
+
+test('Erlang A: with patience equal to the handle time the number in system is Poisson(λ/μ)', () => {
+  const lambda = 0.5;
+  const aht = 30; // load 15
+  const { logW, logZ } = erlangAStates(lambda, 1 / aht, 1 / aht, 12);
+  let pmf = Math.exp(-15);
+  for (let k = 0; k < 60; k++) {
+    close(Math.exp(logW[k]! - logZ), pmf, 1e-12, `P(${k} in system)`);
+    pmf *= 15 / (k + 1);
+  }
+});
+
+test('Erlang A tends to Erlang C as patience grows; its figures are consistent', () => {
+  const base = { arrivalRate: 100 / 1800, ahtSeconds: 180, agents: 12, targetSeconds: 20 };
+  const c = erlangC(base);
+  const a = erlangA({ ...base, patienceSeconds: 1e9 });
+  close(a.pWait, c.pWait, 1e-4, 'P(wait)');
+  close(a.asa, c.asa, 0.05, 'ASA');
+  close(a.serviceLevel, c.serviceLevel, 1e-3, 'SL');
+  close(a.pAbandon!, 0, 1e-6, 'nobody abandons');
+  const impatient = erlangA({ ...base, patienceSeconds: 60 });
+  assert.ok(impatient.pAbandon! > 0.001 && impatient.pAbandon! < impatient.pWait, `abandons: ${impatient.pAbandon}`);
+  assert.ok(impatient.asa < c.asa, 'the impatient leave: the answered wait less');
+  assert.ok(impatient.serviceLevel >= 1 - impatient.pWait && impatient.serviceLevel <= 1 - impatient.pAbandon!, 'SL between the unqueued and the answered');
+  // Overload that Erlang C refuses is finite with abandonment.
+  const over = erlangA({ ...base, agents: 8, patienceSeconds: 120 });
+  assert.ok(over.pAbandon! > 0 && over.pAbandon! < 1 && Number.isFinite(over.asa));
+});
+
+test('20,000 agents: finite and in range (C and A)', () => {
+  const big = { arrivalRate: 19_500 / 180, ahtSeconds: 180, agents: 20_000, targetSeconds: 20 };
+  const c = erlangC(big);
+  const a = erlangA({ ...big, patienceSeconds: 180 });
+  for (const [name, r] of [['C', c], ['A', a]] as const) {
+    for (const [k, v] of Object.entries(r)) assert.ok(Number.isFinite(v) && v >= 0, `${name} ${k} = ${v}`);
+    assert.ok(r.pWait <= 1 && r.serviceLevel <= 1 && r.occupancy <= 1, `${name} in range`);
+  }
+  assert.ok(c.serviceLevel > 0.9, 'a huge pool at 97.5 % load still answers most calls at once');
+});
+
+test('more agents never lower the service level or raise P(wait) (C and A)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0.05, max: 0.95, noNaN: true }), fc.integer({ min: 30, max: 600 }), fc.integer({ min: 0, max: 120 }), (n, rho, aht, t) => {
+      const input = { arrivalRate: (rho * n) / aht, ahtSeconds: aht, agents: n, targetSeconds: t };
+      const c1 = erlangC(input);
+      const c2 = erlangC({ ...input, agents: n + 1 });
+      assert.ok(c2.serviceLevel >= c1.serviceLevel - 1e-12 && c2.pWait <= c1.pWait + 1e-12);
+      const a1 = erlangA({ ...input, patienceSeconds: 120 });
+      const a2 = erlangA({ ...input, agents: n + 1, patienceSeconds: 120 });
+      assert.ok(a2.serviceLevel >= a1.serviceLevel - 1e-9 && a2.pWait <= a1.pWait + 1e-12);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('staffing: the fewest agents meeting the level; one fewer does not', () => {
+  const input = { arrivalRate: 360 / 1800, ahtSeconds: 180, targetSeconds: 20 };
+  const { agents, result } = agentsFor(input, 0.8);
+  assert.ok(result.serviceLevel >= 0.8);
+  assert.ok(erlangC({ ...input, agents: agents - 1 }).serviceLevel < 0.8);
+  const withPatience = agentsFor({ ...input, patienceSeconds: 120 }, 0.8);
+  assert.ok(withPatience.agents <= agents, 'abandonment never needs more agents for the same SL');
+});
+
+test('bad input is a clear error naming it, never NaN', () => {
+  assert.throws(() => erlangC({ arrivalRate: 10 / 180, ahtSeconds: 180, agents: 10, targetSeconds: 20 }), (e: unknown) => e instanceof ErlangInputError && e.field === 'agents' && /cannot carry 10\.00 Erlangs/.test(e.message));
+  assert.throws(() => erlangC({ arrivalRate: -1, ahtSeconds: 180, agents: 10, targetSeconds: 20 }), /arrivalRate: must be a positive number/);
+  assert.throws(() => erlangA({ arrivalRate: 1, ahtSeconds: 0, agents: 10, targetSeconds: 20, patienceSeconds: 60 }), /ahtSeconds/);
+  assert.throws(() => erlangC({ arrivalRate: 1, ahtSeconds: 1, agents: 2.5, targetSeconds: 20 }), /agents: must be a whole number/);
+  assert.throws(() => agentsFor({ arrivalRate: 1, ahtSeconds: 1, targetSeconds: 20 }, 1.2), /service level must be between 0 and 1/);
+});
