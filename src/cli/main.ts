@@ -6,6 +6,7 @@
 import { ConfigError } from '../config.ts';
 import { parseCommand, type Command } from './args.ts';
 import { announceCommand } from './commands/announce.ts';
+import { erlangCommand, staffCommand } from './commands/erlang.ts';
 import { callsCommands } from './commands/calls.ts';
 import { flowCommands } from './commands/flow.ts';
 import { keyCommands } from './commands/key.ts';
@@ -37,7 +38,7 @@ const GROUPS: Readonly<Record<string, Group>> = {
   trunk: { summary: 'the outbound trunk of callbacks and transfers', commands: trunkCommands },
 };
 
-const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand };
+const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand, erlang: erlangCommand, staff: staffCommand };
 
 function usage(): string {
   const rows: [string, string][] = [['serve [options]', SERVE_SUMMARY]];
@@ -52,7 +53,7 @@ function usage(): string {
     'Commands:',
     ...rows.map(([s, summary]) => `  ${s.padEnd(width)}  ${summary}`),
     '',
-    'Every command takes --help. Commands other than serve and flow validate talk to a node\'s API:',
+    'Every command takes --help. Commands other than serve, flow validate, erlang and staff talk to a node\'s API:',
     'SURGELINE_API_URL (default http://127.0.0.1:8080) with the key SURGELINE_API_KEY (else',
     'SURGELINE_ADMIN_KEY), or --api-url and --api-key; --json gives machine output.',
     'Exit codes: 0 ok, 1 API or validation error, 2 usage error.',

@@ -72,7 +72,7 @@ export function erlangC(input: ErlangInput): ErlangResult {
   check(input);
   const { agents: n, ahtSeconds: aht, targetSeconds: t } = input;
   const load = input.arrivalRate * aht;
-  if (load >= n) throw new ErlangInputError('agents', `${n} agents cannot carry ${load.toFixed(2)} Erlangs (arrivals × AHT): without abandonment the queue grows without end; add agents or give patienceSeconds (Erlang A)`);
+  if (load >= n) throw new ErlangInputError('agents', `${n} agents cannot carry ${load.toFixed(2)} Erlangs (arrivals × AHT): without abandonment the queue grows without end; add agents, or allow for abandonment with a patience (Erlang A)`);
   const c = erlangCWait(n, load);
   return {
     pWait: c,
