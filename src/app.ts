@@ -23,6 +23,7 @@ import { AgentDialer } from './agents/dialer.ts';
 import { LiveAcd } from './acd/live/live-acd.ts';
 import { acdFromRegistries } from './api/acd.ts';
 import { FeatureCodes, isFeatureCall } from './agents/feature-codes.ts';
+import { tierAnnouncer } from './acd/live/tier-announcer.ts';
 import { startApi } from './api/server.ts';
 import { openStore, type Store } from './store/db.ts';
 import { DEMO_LINES, seedDemo } from './demo/seed.ts';
@@ -129,9 +130,12 @@ export async function startApp(opts: AppOptions): Promise<App> {
     const trunk = opts.trunk ?? (process.env.SURGELINE_DEMO_TRUNK || undefined);
     // The live ACD of the demo tenant (the agent phones' realm): queues, agents, voicemail.
     const dialer = new AgentDialer({ invite: (o) => ua.invite(o), media, mediaAddress: config.host, contacts: (ext) => phones.contacts(ext), log: logger });
+    // Staffing tiers go on the event stream and switch the announcement presets they name.
+    const tiers = tierAnnouncer({ db: store.db, clock, log: logger, tenantId: seeded.tenantId, publish: (e) => bus.publish(e) });
     const acd = new LiveAcd({
       db: store.db,
       tenantId: seeded.tenantId,
+      onTier: tiers.onTier,
       tenantSlug: 'demo',
       dataDir: config.dataDir,
       clock,
@@ -185,7 +189,10 @@ export async function startApp(opts: AppOptions): Promise<App> {
       // The API reads and changes agents' live states through the ACD's registry; audio is served from the data dir.
       acd: {
         ...acdFromRegistries((tenantId) => (acd.serves(tenantId) ? acd.agents : undefined)),
-        queueLive: (tenantId, queue) => (acd.serves(tenantId) ? acd.engine.liveFigures(queue) : undefined),
+        queueLive: (tenantId, queue) => {
+          const figures = acd.serves(tenantId) ? acd.engine.liveFigures(queue) : undefined;
+          return figures && { ...figures, tier: acd.engine.tiers.level(queue) ?? { level: 0, since: null } };
+        },
         agentsChanged: (tenantId) => (acd.serves(tenantId) ? acd.refreshAgents() : Promise.resolve()),
       },
       dataDir: config.dataDir,

@@ -31,6 +31,7 @@ import { AgentPhones } from '../../src/agents/phones.ts';
 import { AgentDialer } from '../../src/agents/dialer.ts';
 import { agentsRepository } from '../../src/store/repositories/agents.ts';
 import { LiveAcd } from '../../src/acd/live/live-acd.ts';
+import type { TierChange } from '../../src/acd/live/tier-watch.ts';
 
 export const PASSWORD = 'agent-secret-37';
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +54,8 @@ export interface AcdNode {
   readonly runtime: FlowRuntime;
   readonly prompts: WatchedPrompts;
   readonly events: CallEvent[];
+  /** Every staffing tier change the queue engine reported. */
+  readonly tierChanges: TierChange[];
   readonly logs: Record<string, unknown>[];
   readonly sipPort: number;
   dial(number: string, rtpPort: number): Promise<SipSession>;
@@ -67,6 +70,7 @@ export async function startAcdNode(opts: { sipPort: number; callerPort: number; 
   const dir = await freshPgliteDataDir('surgeline-acd-');
   const clock = realClock();
   const logs: Record<string, unknown>[] = [];
+  const tierChanges: TierChange[] = [];
   const log = createLogger({
     level: 'info',
     destination: new Writable({
@@ -115,6 +119,7 @@ export async function startAcdNode(opts: { sipPort: number; callerPort: number; 
       invite: (o) => ua.invite(o),
       mediaAddress: '127.0.0.1',
       runCallbacks: false, // tests drive acd.callbackWorker.tick()
+      onTier: (c) => tierChanges.push(c),
     });
     await acd.start();
     closers.push(() => acd.close());
@@ -151,6 +156,7 @@ export async function startAcdNode(opts: { sipPort: number; callerPort: number; 
       prompts,
       events,
       logs,
+      tierChanges,
       sipPort: opts.sipPort,
       dial: (number, rtpPort) =>
         caller.invite({

@@ -25,6 +25,7 @@ import { AgentRegistry } from './agent-registry.ts';
 import { QueueEngine, type QueueCaller, type VisitEnd } from './queue-engine.ts';
 import { leaveVoicemail } from './voicemail.ts';
 import { RecordingRetention } from './recording-retention.ts';
+import type { TierChange } from './tier-watch.ts';
 import { bookScheduledCallback, type BookingResult, type CallbackTarget } from './scheduled-callback.ts';
 import { CallbackWorker, type CallbackWorkerOptions } from './callback-worker.ts';
 import { trunksRepository } from '../../store/repositories/trunks.ts';
@@ -64,6 +65,8 @@ export interface LiveAcdOptions {
   readonly runRetention?: boolean;
   /** How often agent edits made on other nodes are picked up; default 10 s. */
   readonly agentRefreshMs?: number;
+  /** A queue's staffing tier changed: the app publishes it and switches announcements (tier-announcer.ts). */
+  readonly onTier?: (change: TierChange) => void;
   /** Every agent state change (after the registry applied it): the app publishes it as an event. */
   readonly onAgentChange?: (agent: AgentSnapshot) => void;
 }
@@ -116,6 +119,7 @@ export class LiveAcd {
       queueCalls: queueCallsRepository(db, clock),
       callbacks: callbacksRepository(db, clock),
       recordings: recordingsRepository(db, clock),
+      ...(opts.onTier ? { onTier: opts.onTier } : {}),
     });
     this.retention = new RecordingRetention({ tenantId, dataDir: opts.dataDir, clock, log, queues: queuesRepository(db, clock), recordings: recordingsRepository(db, clock) });
     this.callbackWorker = opts.invite

@@ -30,6 +30,7 @@ import type { AgentSnapshot, WaitingCall as RoutedCall } from '../types.ts';
 import { QueueFigures, servesQueue, type QueueLive } from './queue-figures.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { WaitingExperience } from './waiting.ts';
+import { TierWatch, type TierChange } from './tier-watch.ts';
 
 export interface QueueEngineOptions {
   readonly tenantId: string;
@@ -47,6 +48,8 @@ export interface QueueEngineOptions {
   readonly recordings: Pick<RecordingsRepository, 'create'>;
   /** Average handle time when a queue has no answers yet (EWT fallback); default 180 s. */
   readonly ahtMs?: number;
+  /** A queue's staffing tier changed (tier-watch.ts). */
+  readonly onTier?: (change: TierChange) => void;
 }
 
 /** A caller handed to the queue by the flow's queue node. */
@@ -101,14 +104,22 @@ export class QueueEngine {
   private readonly ticker: ReturnType<typeof setInterval>;
   private readonly startedAt: number;
   private readonly work = new Set<Promise<unknown>>();
+  /** The staffing tiers in force per queue; their groups widen routing. */
+  readonly tiers: TierWatch;
 
   constructor(private readonly opts: QueueEngineOptions) {
     this.startedAt = opts.clock.wallNow();
-    // Relaxation, overflow and max wait depend on time alone: look again every second.
+    this.tiers = new TierWatch({ clock: opts.clock, ...(opts.onTier ? { onChange: opts.onTier } : {}) });
+    // Relaxation, overflow, max wait and tier release depend on time alone: look again every second.
     this.ticker = setInterval(() => {
-      if (this.entries.size > 0) this.schedule();
+      const tierChanged = this.updateTiers();
+      if (this.entries.size > 0 || tierChanged) this.schedule();
     }, 1000);
     this.ticker.unref();
+  }
+
+  private updateTiers(): boolean {
+    return this.tiers.update(this.configs.values(), (q) => this.liveFigures(q));
   }
 
   /** Reads the tenant's queue configurations (at start and whenever a call enters). */
@@ -239,7 +250,8 @@ export class QueueEngine {
     }
     if (waiting.length === 0) return;
     for (const c of this.configs.values()) queues.set(c.name, c); // overflow targets
-    const { decisions, rr } = route({ queues: [...queues.values()], waiting, agents: this.opts.agents.snapshots(), now: this.opts.clock.wallNow(), rr: this.rr });
+    this.updateTiers();
+    const { decisions, rr } = route({ queues: [...queues.values()], waiting, agents: this.opts.agents.snapshots(), now: this.opts.clock.wallNow(), rr: this.rr, extraGroups: this.tiers.extraGroups() });
     this.rr = rr;
     for (const d of decisions) {
       const entry = this.entries.get(d.callId);
@@ -498,7 +510,7 @@ export class QueueEngine {
       requeuedAtFront: false,
       refusedBy: [],
     };
-    const { decisions } = route({ queues: [config], waiting: [call], agents: this.opts.agents.snapshots(), now: this.opts.clock.wallNow(), rr: this.rr });
+    const { decisions } = route({ queues: [config], waiting: [call], agents: this.opts.agents.snapshots(), now: this.opts.clock.wallNow(), rr: this.rr, extraGroups: this.tiers.extraGroups() });
     const offer = decisions.find((d) => d.kind === 'offer');
     return offer?.kind === 'offer' ? this.opts.agents.get(offer.agentId) : undefined;
   }
