@@ -32,6 +32,8 @@ export interface OutcomeDeps {
   readonly queueHoldMs?: number;
   /** The live ACD (queues, agents, voicemail); absent or not serving the tenant: placeholders. */
   readonly acd?: LiveAcd;
+  /** What a line's announcement slot says now (null: nothing): comfort and peak-shifting messages. */
+  readonly slotText?: (tenantId: string, lineId: string, slot: string) => string | null;
 }
 
 export async function carryOut(
@@ -59,6 +61,7 @@ export async function carryOut(
     callerNumber: rec.base.caller,
     journey: rec.journey,
     variables: rec.variables,
+    slotText: (slot) => (rec.base.lineId !== null ? (deps.slotText?.(rec.base.tenantId, rec.base.lineId, slot) ?? null) : null),
     // What the queue and voicemail say goes into the journey like the flow's prompts.
     say: async (text, opts) => {
       const result = await port.play({ text }, { bargeIn: opts?.bargeIn ?? false });

@@ -82,6 +82,11 @@ const MAX_GOTOS = 10;
 
 export class FlowRuntime implements IvrRuntime {
   readonly announcements: AnnouncementCache;
+  /** What a line's slot says now (expiry applied), for what callers hear while they wait. */
+  private readonly slotText = (tenantId: string, lineId: string, slot: string): string | null => {
+    const state = this.announcements.current(tenantId, lineId, slot);
+    return state ? (heardAt(state, this.opts.clock.wallNow())?.text ?? null) : null;
+  };
   private readonly flows: FlowLoader;
   private readonly calls = new Map<string, LiveCallRecord>();
   private readonly running = new Set<Promise<void>>();
@@ -234,7 +239,7 @@ export class FlowRuntime implements IvrRuntime {
     tick();
     try {
       const outcome = await this.runFlows(call, routed, rec);
-      await carryOut(this.opts, call, rec, outcome, routed.dialled, routed.line);
+      await carryOut({ ...this.opts, slotText: this.slotText }, call, rec, outcome, routed.dialled, routed.line);
     } finally {
       clock.clearTimeout(progressTimer);
       this.active.delete(call);

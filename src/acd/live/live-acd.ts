@@ -41,6 +41,8 @@ export interface FlowCall {
   readonly callerNumber: string;
   readonly journey: JourneyEntry[];
   readonly variables: Record<string, string>;
+  /** What a slot of the caller's line says now (null: nothing). */
+  slotText?(slot: string): string | null;
   /** bargeIn: a key ends the text (and stays to be read); default false. */
   say(text: string, opts?: { bargeIn?: boolean }): Promise<unknown>;
 }

@@ -64,6 +64,8 @@ export interface QueueCaller {
   readonly digits: string;
   /** Speak a text to the caller (the runtime's prompt port). */
   say(text: string): Promise<unknown>;
+  /** What a slot of the caller's line says now (comfort and peak-shifting messages). */
+  slotText?(slot: string): string | null;
 }
 
 export interface EnterOptions {
@@ -188,6 +190,7 @@ export class QueueEngine {
         callbackWhen: (ewt) => this.callbackWhen(caller, ewt),
         onCallbackKey: () => void this.track(this.requestCallback(entry), 'callback'),
         say: (text) => caller.say(text),
+        slotText: (slot) => caller.slotText?.(slot) ?? null,
         enteredAt: now,
         now: () => clock.wallNow(),
       });

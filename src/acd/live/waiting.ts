@@ -2,7 +2,8 @@
  * What a caller hears while waiting in a queue (issue 4 §3): music on hold (the synthesized
  * loop of src/media/moh.ts), interrupted at entry and every positionEverySeconds by the
  * caller's position and estimated wait, recomputed each time from the live service rate
- * (the engine's `position()` hook), and, once offerCallbackAfterSeconds have passed, the
+ * (the engine's `position()` hook), then the line's peak-shifting message (once) and comfort
+ * message (each time) from the queue's announcement slots, and, once offerCallbackAfterSeconds have passed, the
  * callback offer in the SKTickets wording ("目前來電量較大，您可以選擇按井字鍵留言，我們會在
  * [預估時間] 回撥給您"). The callback key is read throughout and handed to `onCallbackKey`.
  * stop() returns only when nothing of this is left playing or reading keys, so whoever
@@ -24,6 +25,8 @@ export interface WaitingHooks {
   onCallbackKey(): void;
   /** Speaks a text (the prompt cache and the call's port). */
   say(text: string): Promise<unknown>;
+  /** What a slot of the caller's line says now; null: nothing (comfort and peak-shifting messages). */
+  slotText?(slot: string): string | null;
   /** When the caller entered (offerCallbackAfterSeconds counts from there), wall ms. */
   readonly enteredAt: number;
   readonly now: () => number;
@@ -71,11 +74,22 @@ export class WaitingExperience {
     const { config, hooks, call } = this;
     const moh = await ensureMoh(this.media, call.audio.codec.name === 'PCMA' ? 'PCMA' : 'PCMU');
     let offered = false;
+    let peakShiftHeard = false;
     for (;;) {
       if (signal.aborted) return;
       const p = hooks.position();
       if (!p) return;
       let text = positionAnnouncement(p.position, p.ewtMs, config.announcements.mode);
+      // The line's messages, read when spoken so a supervisor's change reaches callers already
+      // waiting: peak-shifting once ("please call again later or use our website"), comfort each time.
+      const { peakShiftingSlot, comfortSlot } = config.announcements;
+      const peak = !peakShiftHeard && peakShiftingSlot !== undefined ? hooks.slotText?.(peakShiftingSlot) : null;
+      if (peak) {
+        peakShiftHeard = true;
+        text += peak;
+      }
+      const comfort = comfortSlot !== undefined ? hooks.slotText?.(comfortSlot) : null;
+      if (comfort) text += comfort;
       if (!offered && hooks.now() - hooks.enteredAt >= config.announcements.offerCallbackAfterSeconds * 1000) {
         offered = true;
         text += callbackOfferText(config.announcements.callbackKey, hooks.callbackWhen(p.ewtMs));
