@@ -64,11 +64,11 @@ export function idleSince(a: AgentSnapshot): number {
   return a.lastCallEndedAt ?? a.stateSince;
 }
 
-function cmpStr(a: string, b: string): number {
+export function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function byLongestIdle(a: AgentSnapshot, b: AgentSnapshot): number {
+export function byLongestIdle(a: AgentSnapshot, b: AgentSnapshot): number {
   return idleSince(a) - idleSince(b) || cmpStr(a.id, b.id);
 }
 
@@ -76,7 +76,7 @@ function occupancy(a: AgentSnapshot): number {
   return a.talkMsToday / Math.max(a.loggedInMsToday, 1);
 }
 
-function byLeastOccupied(a: AgentSnapshot, b: AgentSnapshot): number {
+export function byLeastOccupied(a: AgentSnapshot, b: AgentSnapshot): number {
   return occupancy(a) - occupancy(b) || a.answeredToday - b.answeredToday || byLongestIdle(a, b);
 }
 
@@ -99,9 +99,21 @@ interface QueueIndex {
   used: (a: AgentSnapshot) => boolean;
 }
 
-interface Ranked {
+/** A waiting call with its effective priority. */
+export interface Ranked {
   call: WaitingCall;
   prio: number;
+}
+
+/** The order of service (see the header): negative when `a` is served before `b`. */
+export function serviceOrder(a: Ranked, b: Ranked): number {
+  return (
+    b.prio - a.prio ||
+    Number(b.call.requeuedAtFront) - Number(a.call.requeuedAtFront) ||
+    a.call.firstEnteredAt - b.call.firstEnteredAt ||
+    a.call.enteredAt - b.call.enteredAt ||
+    cmpStr(a.call.id, b.call.id)
+  );
 }
 
 export function route(input: RouteInput): RouteResult {
@@ -150,14 +162,7 @@ export function route(input: RouteInput): RouteResult {
     indexOf(q).size++;
     ranked.push({ call, prio: effectivePriority(q, call) });
   }
-  ranked.sort(
-    (a, b) =>
-      b.prio - a.prio ||
-      Number(b.call.requeuedAtFront) - Number(a.call.requeuedAtFront) ||
-      a.call.firstEnteredAt - b.call.firstEnteredAt ||
-      a.call.enteredAt - b.call.enteredAt ||
-      cmpStr(a.call.id, b.call.id),
-  );
+  ranked.sort(serviceOrder);
 
   const decisions: RoutingDecision[] = [];
   const decided = new Set<string>();
