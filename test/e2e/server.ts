@@ -18,8 +18,12 @@ export interface RunningServer {
   readonly sipPort: number;
   readonly logs: LogLine[];
   readonly stderr: string[];
+  /** The data dir (SURGELINE_DATA_DIR); pass it to a second startServer to restart on the same store. */
+  readonly dataDir: string;
   waitFor(pred: (l: LogLine) => boolean, ms?: number): Promise<LogLine>;
   stop(): Promise<void>;
+  /** kill -9, keeping the data dir for a restart. */
+  kill9(): Promise<void>;
 }
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,8 +37,9 @@ export const E2E_ADMIN_KEY = 'e2e-admin-key-0123456789abcdef';
  * starts with a copy of the migrated template (test/store/pglite-template.ts), saving the
  * seconds of initdb; the server still checks migrations and seeds the demo itself.
  */
-export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string>; firstStart?: boolean }): Promise<RunningServer> {
-  const dataDir = opts.firstStart || opts.env?.['DATABASE_URL'] ? mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-')) : await freshPgliteDataDir('surgeline-e2e-');
+export async function startServer(opts: { sipPort: number; rtpPorts: string; env?: Record<string, string>; firstStart?: boolean; dataDir?: string }): Promise<RunningServer> {
+  const dataDir =
+    opts.dataDir ?? (opts.firstStart || opts.env?.['DATABASE_URL'] ? mkdtempSync(path.join(tmpdir(), 'surgeline-e2e-')) : await freshPgliteDataDir('surgeline-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -96,11 +101,16 @@ export async function startServer(opts: { sipPort: number; rtpPorts: string; env
     sipPort: opts.sipPort,
     logs,
     stderr,
+    dataDir,
     waitFor,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
   try {
