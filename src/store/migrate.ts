@@ -13,6 +13,7 @@ import { flowsCalls } from './migrations/002_flows_calls.ts';
 import { presetValues } from './migrations/003_preset_values.ts';
 import { acd } from './migrations/004_acd.ts';
 import { keyUsers } from './migrations/005_key_users.ts';
+import { announcedEwt } from './migrations/006_announced_ewt.ts';
 
 export interface Migration {
   readonly version: number;
@@ -21,7 +22,7 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd, keyUsers];
+export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd, keyUsers, announcedEwt];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';

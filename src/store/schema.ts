@@ -286,6 +286,7 @@ export interface QueueCallsTable {
   talk_ms: Nullable<number>;
   wrap_ms: Nullable<number>;
   wrap_code: Nullable<string>;
+  announced_ewt_ms: Nullable<number>;
 }
 
 export interface AgentEventsTable {

@@ -116,6 +116,7 @@ test('0 → queue: position/EWT heard, 1001 rings with X-Surgeline headers, answ
   assert.equal(cdr.offeredCount, 1);
   assert.ok((cdr.waitMs ?? 0) > 0 && (cdr.talkMs ?? 0) > 0, `wait ${cdr.waitMs} and talk ${cdr.talkMs} recorded`);
   assert.ok((cdr.wrapMs ?? 0) > 0, `wrap-up recorded (${cdr.wrapMs} ms)`);
+  assert.ok(cdr.announcedEwtMs !== null && cdr.announcedEwtMs >= 0, `the estimated wait told at entry is kept (${cdr.announcedEwtMs} ms)`);
   const recs = await recordingsRepository(node.store.db, clock).list(node.tenantId, { callId });
   assert.equal(recs.length, 1, 'egou-orders records: one recording row');
   assert.equal(recs[0]!.mode, 'stereo');

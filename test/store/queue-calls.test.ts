@@ -23,6 +23,8 @@ eachBackend('queue calls', (ctx) => {
     const at = (s: number) => new Date(t0 + s * 1000);
 
     const answered = await qc.start(t.id, { callId: call(1), queue: 'egou-orders', enteredAt: at(0) });
+    await qc.announced(t.id, answered, 30_000);
+    await qc.announced(t.id, answered, 99_000); // a later announcement: the first estimate stays
     await qc.offered(t.id, answered);
     await qc.offered(t.id, answered);
     await qc.answer(t.id, answered, { at: at(25.5), agentId: agent.id });
@@ -45,6 +47,7 @@ eachBackend('queue calls', (ctx) => {
         talkMs: 180_000,
         wrapMs: 10_000,
         wrapCode: 'order-status',
+        announcedEwtMs: 30_000,
       },
     );
 
@@ -58,6 +61,7 @@ eachBackend('queue calls', (ctx) => {
     const overflow = await qc.start(t.id, { callId: call(3), queue: 'egou-returns', enteredAt: at(20) });
     await qc.end(t.id, overflow, { at: at(80), outcome: 'overflow' });
     const next = await qc.start(t.id, { callId: call(3), queue: 'egou-orders', enteredAt: at(80) });
+    await qc.announced(t.id, next, 4_000);
     await qc.answer(t.id, next, { at: at(90), agentId: agent.id });
     await qc.end(t.id, next, { at: at(100), outcome: 'answered' });
 
@@ -83,6 +87,8 @@ eachBackend('queue calls', (ctx) => {
         avgTalkMs: Math.round((180_000 + 10_000) / 2),
         avgWrapMs: 10_000,
         longestWaitMs: 60_000,
+        ewtAnswered: 2,
+        ewtMeanAbsErrorMs: Math.round((Math.abs(30_000 - 25_500) + Math.abs(4_000 - 10_000)) / 2),
       },
       {
         queue: 'egou-returns',
@@ -98,12 +104,15 @@ eachBackend('queue calls', (ctx) => {
         avgTalkMs: null,
         avgWrapMs: null,
         longestWaitMs: 60_000,
+        ewtAnswered: 0,
+        ewtMeanAbsErrorMs: null,
       },
     ]);
-    assert.deepEqual(await qc.summary(t.id, { since: at(1), until: at(15) }), [{ ...summary[0]!, offered: 1, answered: 0, abandoned: 1, answeredWithinTarget: 0, avgWaitMs: null, avgTalkMs: null, avgWrapMs: null, longestWaitMs: 60_000 }], 'only visits that entered in the interval');
+    assert.deepEqual(await qc.summary(t.id, { since: at(1), until: at(15) }), [{ ...summary[0]!, offered: 1, answered: 0, abandoned: 1, answeredWithinTarget: 0, avgWaitMs: null, avgTalkMs: null, avgWrapMs: null, longestWaitMs: 60_000, ewtAnswered: 0, ewtMeanAbsErrorMs: null }], 'only visits that entered in the interval');
 
     await assert.rejects(qc.end(t.id, next, { at: at(1), outcome: 'lost' as never }), ValidationError);
     await assert.rejects(qc.wrapUp(t.id, next, { wrapMs: -1 }), ValidationError);
+    await assert.rejects(qc.announced(t.id, next, Number.NaN), ValidationError);
     await assert.rejects(qc.start(t.id, { callId: 'x', queue: 'q', enteredAt: at(0) }), ValidationError);
     await assert.rejects(qc.answer(t.id, next, { at: at(1), agentId: '00000000-0000-4000-8000-000000000000' }), NotFoundError);
   });

@@ -188,6 +188,7 @@ export class QueueEngine {
       entry.waiting = new WaitingExperience(this.opts.media, caller.call, config, {
         position: () => (entry.qc.state === 'waiting' ? this.positionOf(entry) : undefined),
         callbackWhen: (ewt) => this.callbackWhen(caller, ewt),
+        onEwtSpoken: (ewt) => void this.track(entry.cdr.then((id) => (id ? this.opts.queueCalls.announced(this.opts.tenantId, id, ewt) : undefined)), 'cdr ewt'),
         onCallbackKey: () => void this.track(this.requestCallback(entry), 'callback'),
         say: (text) => caller.say(text),
         slotText: (slot) => caller.slotText?.(slot) ?? null,

@@ -25,6 +25,8 @@ export interface WaitingHooks {
   onCallbackKey(): void;
   /** Speaks a text (the prompt cache and the call's port). */
   say(text: string): Promise<unknown>;
+  /** The first estimated wait the caller is told (once), for the CDR's EWT-accuracy figures. */
+  onEwtSpoken?(ewtMs: number): void;
   /** What a slot of the caller's line says now; null: nothing (comfort and peak-shifting messages). */
   slotText?(slot: string): string | null;
   /** When the caller entered (offerCallbackAfterSeconds counts from there), wall ms. */
@@ -75,6 +77,7 @@ export class WaitingExperience {
     const moh = await ensureMoh(this.media, call.audio.codec.name === 'PCMA' ? 'PCMA' : 'PCMU');
     let offered = false;
     let peakShiftHeard = false;
+    let ewtSpoken = false;
     for (;;) {
       if (signal.aborted) return;
       const p = hooks.position();
@@ -93,6 +96,10 @@ export class WaitingExperience {
       if (!offered && hooks.now() - hooks.enteredAt >= config.announcements.offerCallbackAfterSeconds * 1000) {
         offered = true;
         text += callbackOfferText(config.announcements.callbackKey, hooks.callbackWhen(p.ewtMs));
+      }
+      if (!ewtSpoken && p.ewtMs !== undefined) {
+        ewtSpoken = true;
+        hooks.onEwtSpoken?.(p.ewtMs);
       }
       await hooks.say(text);
       if (signal.aborted) return;

@@ -30,6 +30,8 @@ export interface QueueCallView {
   talkMs: number | null;
   wrapMs: number | null;
   wrapCode: string | null;
+  /** The estimated wait spoken at entry (ms), if one was. */
+  announcedEwtMs: number | null;
 }
 
 export interface QueueSummary {
@@ -48,6 +50,9 @@ export interface QueueSummary {
   avgTalkMs: number | null;
   avgWrapMs: number | null;
   longestWaitMs: number | null;
+  /** Answered visits whose caller was told an estimated wait, and the mean |told − waited| over them. */
+  ewtAnswered: number;
+  ewtMeanAbsErrorMs: number | null;
 }
 
 export interface QueueCallsRepository {
@@ -59,6 +64,8 @@ export interface QueueCallsRepository {
   answer(tenantId: string, id: string, a: { at: Date; agentId: string }): Promise<void>;
   /** NotFoundError, ValidationError (outcome). */
   end(tenantId: string, id: string, e: { at: Date; outcome: QueueOutcome }): Promise<void>;
+  /** The estimated wait spoken at entry; only the first one counts. NotFoundError, ValidationError. */
+  announced(tenantId: string, id: string, ewtMs: number): Promise<void>;
   /** NotFoundError. */
   wrapUp(tenantId: string, id: string, w: { wrapMs: number; wrapCode?: string | null }): Promise<void>;
   /** The agent's wrap-up code for the call, at any time after it (the wrap-up time is the runtime's). NotFoundError, ValidationError. */
@@ -86,6 +93,7 @@ const COLUMNS = [
   'talk_ms',
   'wrap_ms',
   'wrap_code',
+  'announced_ewt_ms',
 ] as const;
 
 const toView = (r: {
@@ -103,6 +111,7 @@ const toView = (r: {
   talk_ms: number | null;
   wrap_ms: number | null;
   wrap_code: string | null;
+  announced_ewt_ms: number | null;
 }): QueueCallView => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -118,6 +127,7 @@ const toView = (r: {
   talkMs: r.talk_ms,
   wrapMs: r.wrap_ms,
   wrapCode: r.wrap_code,
+  announcedEwtMs: r.announced_ewt_ms,
 });
 
 /** Milliseconds from a column to a given instant, never negative. */
@@ -178,6 +188,11 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
       });
     },
 
+    async announced(tenantId, id, ewtMs) {
+      if (!Number.isFinite(ewtMs) || ewtMs < 0) throw new ValidationError('ewtMs', 'a non-negative number of milliseconds');
+      await update(tenantId, id, { announced_ewt_ms: sql`coalesce(announced_ewt_ms, ${Math.round(ewtMs)})` });
+    },
+
     async wrapUp(tenantId, id, { wrapMs, wrapCode }) {
       if (!Number.isInteger(wrapMs) || wrapMs < 0) throw new ValidationError('wrapMs', 'a non-negative integer');
       if (wrapCode !== undefined && wrapCode !== null && (wrapCode.length === 0 || wrapCode.length > 64)) throw new ValidationError('wrapCode', '1 to 64 characters');
@@ -233,6 +248,8 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
           sql<string | null>`avg(talk_ms)`.as('avg_talk'),
           sql<string | null>`avg(wrap_ms)`.as('avg_wrap'),
           sql<number | null>`max(wait_ms)`.as('longest'),
+          sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND announced_ewt_ms IS NOT NULL)`.as('ewt_n'),
+          sql<string | null>`avg(abs(announced_ewt_ms - wait_ms)) FILTER (WHERE answered_at IS NOT NULL AND announced_ewt_ms IS NOT NULL)`.as('ewt_mae'),
         ])
         .where('tenant_id', '=', tenantId)
         .where('entered_at', '>=', since)
@@ -254,6 +271,8 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
         avgTalkMs: num(r.avg_talk),
         avgWrapMs: num(r.avg_wrap),
         longestWaitMs: num(r.longest),
+        ewtAnswered: Number(r.ewt_n),
+        ewtMeanAbsErrorMs: num(r.ewt_mae),
       }));
     },
   };
