@@ -126,6 +126,7 @@ test("'#' → keep-place callback; the worker rings agent 1001 first, then dials
   await sleep(300);
   await carried[0]!.session.bye();
   await worked;
+  await node.acd.callbackWorker!.drain();
   const done = await callbacks.get(node.tenantId, cb.id);
   assert.equal(done.state, 'done', `the callback is done (${done.result})`);
   assert.equal(done.agentId, id1001);
@@ -143,6 +144,7 @@ test('the caller does not answer the callback: the agent is freed and the callba
   await node.until(() => node.acd.agents.get(id1001)?.state === 'available', '1001 out of wrap-up', 10_000);
   carrierAnswers = false;
   await node.acd.callbackWorker!.tick();
+  await node.acd.callbackWorker!.drain();
   const after = await callbacks.get(node.tenantId, due.id);
   assert.equal(after.state, 'pending', 'back to pending for a later attempt');
   assert.equal(after.attempts, 1, 'one attempt counted');

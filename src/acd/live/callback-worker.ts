@@ -1,7 +1,9 @@
 /**
  * The callback worker (issue 4 §4): on a timer it claims due callbacks of the tenant
  * (callbacks.claimDue, atomic across nodes), and inside the queue's calling windows (and,
- * for queues flagged idleFirst, only when nobody waits in the queue) works one: the agent
+ * for queues flagged idleFirst, only when nobody waits in the queue) works them, one per free
+ * agent and several at once (a surge leaves a backlog that one call at a time would never
+ * clear; maxConcurrent bounds it): for each, the agent
  * the router picks is offered the callback FIRST (ringing with the X-Surgeline headers, the
  * caller's number and IVR path), then the caller is dialled through the tenant's outbound
  * trunk (the number as the user part of the trunk URI, src/ivr/transfer.ts; digest answered
@@ -48,6 +50,8 @@ export interface CallbackWorkerOptions {
   readonly timeZone?: string;
   /** Default 5000 ms. */
   readonly pollMs?: number;
+  /** Callbacks in progress at once on this node (each holds an agent); default 50. */
+  readonly maxConcurrent?: number;
   /** This node's claim tag; default 'callback-worker'. */
   readonly claimedBy?: string;
   /** How long the caller's phone may ring; default 30 s. */
@@ -58,6 +62,8 @@ export class CallbackWorker {
   private timer: ReturnType<typeof setInterval> | undefined;
   private busy: Promise<void> | undefined;
   private readonly claimedBy: string;
+  /** Callback calls in progress (agent rung, caller dialled, talking). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly opts: CallbackWorkerOptions) {
     this.claimedBy = opts.claimedBy ?? 'callback-worker';
@@ -70,7 +76,12 @@ export class CallbackWorker {
     this.timer.unref();
   }
 
-  /** One round: claim at most one due callback and work it. */
+  /**
+   * One round: claim due callbacks one by one and start each for which an agent is free; the
+   * round ends at the first that cannot be started now (no agent, outside its window, callers
+   * ahead of it), so it is released and later ones wait their turn. Resolves when the calls
+   * have started; drain() waits for them to end.
+   */
   tick(): Promise<void> {
     this.busy ??= this.round()
       .catch((err: unknown) => this.opts.log.error({ err: String(err) }, 'callback worker round failed'))
@@ -78,20 +89,47 @@ export class CallbackWorker {
     return this.busy;
   }
 
+  /** The current round and every callback call in progress, to their end. */
+  async drain(): Promise<void> {
+    await this.busy;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  get inProgress(): number {
+    return this.inFlight.size;
+  }
+
   private async round(): Promise<void> {
     const { callbacks, tenantId, clock } = this.opts;
-    const [cb] = await callbacks.claimDue(new Date(clock.wallNow()), 1, { tenantId, claimedBy: this.claimedBy });
-    if (!cb) return;
-    try {
-      await this.work(cb);
-    } catch (err) {
-      this.opts.log.error({ callback: cb.id, err: String(err) }, 'callback attempt failed');
-      await callbacks.release(tenantId, cb.id, new Date(clock.wallNow())).catch(() => undefined);
+    const max = this.opts.maxConcurrent ?? 50;
+    while (this.inFlight.size < max) {
+      const [cb] = await callbacks.claimDue(new Date(clock.wallNow()), 1, { tenantId, claimedBy: this.claimedBy });
+      if (!cb) return;
+      let call: Promise<void> | undefined;
+      try {
+        call = (await this.begin(cb))?.call;
+      } catch (err) {
+        this.fail(cb, err);
+        await callbacks.release(tenantId, cb.id, new Date(clock.wallNow())).catch(() => undefined);
+      }
+      if (!call) return;
+      const tracked: Promise<void> = call
+        .catch(async (err: unknown) => {
+          this.fail(cb, err);
+          await callbacks.release(tenantId, cb.id, new Date(clock.wallNow())).catch(() => undefined);
+        })
+        .finally(() => this.inFlight.delete(tracked));
+      this.inFlight.add(tracked);
     }
   }
 
-  private async work(cb: CallbackView): Promise<void> {
-    const { callbacks, tenantId, clock, log, media, dialer, agents } = this.opts;
+  private fail(cb: CallbackView, err: unknown): void {
+    this.opts.log.error({ callback: cb.id, err: String(err) }, 'callback attempt failed');
+  }
+
+  /** Checks and the agent's offer; the call itself (ring, dial, talk) is the returned promise, or undefined when released. */
+  private async begin(cb: CallbackView): Promise<{ call: Promise<void> } | undefined> {
+    const { callbacks, tenantId, clock, log, agents } = this.opts;
     const now = (): Date => new Date(clock.wallNow());
     const release = (why: string): Promise<unknown> => {
       log.debug({ callback: cb.id, why }, 'callback not worked now');
@@ -102,7 +140,7 @@ export class CallbackWorker {
     const config = this.opts.engine.configOf(queue);
     if (!config) {
       await callbacks.fail(tenantId, cb.id, { at: now(), result: `no queue "${queue}"` });
-      return;
+      return undefined;
     }
     const lineZone = cb.lineId !== null ? await this.opts.lineTimeZone?.(cb.lineId).catch(() => undefined) : undefined;
     const zone = lineZone ?? this.opts.timeZone ?? 'Asia/Taipei';
@@ -113,8 +151,21 @@ export class CallbackWorker {
     if (cb.kind === 'keep-place' && this.opts.engine.waitingBefore(queue, place) > 0) return void (await release('callers ahead of it are waiting'));
     const agent = this.opts.engine.agentForCallback(queue, cb.id, place);
     if (!agent || !agents.apply(agent.id, { type: 'offer' })) return void (await release('no agent free'));
+    // Wrapped: an async function returning a promise would wait for the whole call.
+    return { call: this.work(cb, agent, config, release, now) };
+  }
 
-    // The agent first: a leg for the caller's side is taken now so the agent's is placed near it.
+  /** The agent first, then the caller through the trunk, then the bridge until either hangs up. */
+  private async work(
+    cb: CallbackView,
+    agent: { id: string; extension: string },
+    config: NonNullable<ReturnType<CallbackWorkerOptions['engine']['configOf']>>,
+    release: (why: string) => Promise<unknown>,
+    now: () => Date,
+  ): Promise<void> {
+    const { callbacks, tenantId, log, media, dialer, agents } = this.opts;
+    const queue = config.name;
+    // A leg for the caller's side is taken now so the agent's is placed near it.
     const leg = await media.allocate();
     try {
       const ring = await dialer.ring({
@@ -184,6 +235,6 @@ export class CallbackWorker {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.busy;
+    await this.drain();
   }
 }
