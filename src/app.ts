@@ -28,6 +28,7 @@ import { startApi } from './api/server.ts';
 import { openStore, type Store } from './store/db.ts';
 import { DEMO_LINES, seedDemo } from './demo/seed.ts';
 import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from './store/errors.ts';
 
 export interface App {
   readonly ua: UserAgent;
@@ -194,6 +195,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
           return figures && { ...figures, tier: acd.engine.tiers.level(queue) ?? { level: 0, since: null } };
         },
         agentsChanged: (tenantId) => (acd.serves(tenantId) ? acd.refreshAgents() : Promise.resolve()),
+        conversation: (tenantId, callId) => (acd.serves(tenantId) ? acd.engine.conversations.get(callId) : undefined),
+        pauseRecording: (tenantId, callId, paused, actor) =>
+          acd.serves(tenantId) ? acd.engine.conversations.pauseRecording(callId, paused, actor) : Promise.reject(new NotFoundError('call in conversation', callId)),
       },
       dataDir: config.dataDir,
       status: () => ({

@@ -22,6 +22,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { G711Codec, LegId, MediaEngine, RecordMode } from '../media/engine.ts';
+import type { RecordingResult } from '../media/recorder.ts';
 import { marshalSdp, parseSdp } from '../media/sdp.ts';
 import { answerOffer, createOffer, parseAnswer, type AudioCodecName, type NegotiatedAudio } from '../media/sdp-negotiate.ts';
 import { configOf } from '../call/call-manager.ts';
@@ -93,7 +94,7 @@ export interface ConnectResult {
   readonly end?: SessionEnd;
   /** Bridged time. */
   readonly talkMs: number;
-  readonly recording?: { readonly path: string; readonly durationMs: number };
+  readonly recording?: RecordingResult;
 }
 
 const NO_ANSWER = new Set([408, 480, 487]);
@@ -245,7 +246,7 @@ export class AgentDialer {
    */
   async connect(caller: BridgeParty, agent: BridgeParty, opts: ConnectOptions = {}): Promise<ConnectResult> {
     const { media, log } = this.opts;
-    let recording: { path: string; durationMs: number } | undefined;
+    let recording: RecordingResult | undefined;
     let bridgedAt: number | undefined;
     // The first of: the caller's session ends, the agent's ends, our signal aborts.
     let first: { endedBy: ConnectResult['endedBy']; end?: SessionEnd } | undefined;

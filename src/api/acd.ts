@@ -7,6 +7,7 @@
  * get(id) and apply(id, event) — the shape of src/acd/live/agent-registry.ts — to AcdLive.
  */
 import type { AgentStateName, AgentSnapshot } from '../acd/types.ts';
+import type { RecordingPauseResult } from '../acd/live/conversations.ts';
 import { ConflictError, NotFoundError } from '../store/errors.ts';
 import { isUuid } from '../store/ids.ts';
 import type { AgentView } from '../store/repositories/agents.ts';
@@ -33,6 +34,10 @@ export interface AcdLive {
   setAgentState(tenantId: string, agentId: string, change: AgentStateChange): Promise<AgentSnapshot>;
   /** The tenant's agents were created, edited or removed in the store: apply it to live routing now. */
   agentsChanged?(tenantId: string): Promise<void>;
+  /** A call in conversation with an agent on this node (by our call id), or undefined. */
+  conversation?(tenantId: string, callId: string): { agentId: string; queue: string } | undefined;
+  /** Pause or resume that call's recording (src/acd/live/conversations.ts: NotFoundError, ConflictError). */
+  pauseRecording?(tenantId: string, callId: string, paused: boolean, actor: string): Promise<RecordingPauseResult>;
   /** Live figures of a queue of the tenant; undefined when this node does not run it. */
   queueLive?(tenantId: string, queue: string): QueueLiveFigures | undefined | Promise<QueueLiveFigures | undefined>;
 }

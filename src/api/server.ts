@@ -20,6 +20,7 @@ import { API_PREFIX, Registrar, type ApiContext } from './route.ts';
 import { services as makeServices, type Services } from './services.ts';
 import { registerAnnouncementRoutes } from './routes/announcements.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerCallRecordingRoutes } from './routes/call-recording.ts';
 import { registerCallRoutes } from './routes/calls.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
@@ -151,6 +152,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerAnnouncementRoutes(r);
   registerScheduleRoutes(r);
   registerCallRoutes(r);
+  registerCallRecordingRoutes(r, opts.acd);
   registerAgentRoutes(r, opts.acd);
   registerQueueRoutes(r, opts.acd);
   registerQueueCallRoutes(r);

@@ -22,6 +22,7 @@ import {
   startWorker,
 } from './channel.ts';
 import { PortAllocator, parsePortRange } from './ports.ts';
+import type { RecordingResult } from './recorder.ts';
 import {
   mediaProtocol,
   type Direction,
@@ -139,7 +140,7 @@ export interface MediaEngineEvents {
 
 export interface ReleaseResult extends LegStats {
   /** Present when the leg was still recording: the recording was finalised. */
-  recording?: { path: string; durationMs: number };
+  recording?: RecordingResult;
 }
 
 interface WorkerSlot {
@@ -328,7 +329,15 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     await this.entry(legId).worker.channel.request('record', { legId, path: opts.path, mode: opts.mode });
   }
 
-  async stopRecording(legId: LegId): Promise<{ path: string; durationMs: number }> {
+  /**
+   * Pauses (paused = true) or resumes a leg's recording: while paused the file gets silence.
+   * `changed` is false when it already was so; `atMs` is the position in the recording.
+   */
+  async pauseRecording(legId: LegId, paused: boolean): Promise<{ changed: boolean; atMs: number }> {
+    return this.entry(legId).worker.channel.request('pauseRecording', { legId, paused });
+  }
+
+  async stopRecording(legId: LegId): Promise<RecordingResult> {
     return this.entry(legId).worker.channel.request('stopRecording', { legId });
   }
 

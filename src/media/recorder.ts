@@ -10,6 +10,10 @@
  * Modes: 'mono' — what the far end sends us, in the leg's G.711 law; 'stereo' — inbound
  * on the left, outbound on the right, G.711, two channels; 'mixed' — both directions
  * summed into one 16-bit PCM channel (G.711 cannot be summed without decoding).
+ *
+ * Pause (PCI DSS: card numbers must not be recorded): while paused both directions are
+ * written as silence, so the file keeps the call's timeline and a reviewer sees where the
+ * gap was; each paused stretch is reported with the result.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { ALAW_DECODE, ULAW_DECODE } from './codecs/g711.ts';
@@ -18,9 +22,17 @@ import { FRAME_BYTES, silenceByte, transcodeTable, type G711Codec } from './brid
 
 export type RecordMode = 'mono' | 'stereo' | 'mixed';
 
+/** A stretch of the recording that holds silence because it was paused (ms from its start). */
+export interface RecordingPause {
+  startMs: number;
+  endMs: number;
+}
+
 export interface RecordingResult {
   path: string;
   durationMs: number;
+  /** Paused stretches (payment card details and the like), in order. */
+  pauses: RecordingPause[];
 }
 
 const TICKS_PER_CHUNK = 50;
@@ -44,6 +56,8 @@ export class WavRecorder {
   droppedTicks = 0;
   /** The first write error; the recording stops growing after it. */
   error: Error | undefined;
+  private readonly pauseList: RecordingPause[] = [];
+  private pausedSinceTick: number | undefined;
 
   private constructor(
     readonly path: string,
@@ -75,6 +89,27 @@ export class WavRecorder {
     return this.ticks * 20;
   }
 
+  get paused(): boolean {
+    return this.pausedSinceTick !== undefined;
+  }
+
+  /** Pauses or resumes; returns false when it already was in that state. */
+  setPaused(paused: boolean): boolean {
+    if (paused === this.paused || this.closed) return false;
+    if (paused) this.pausedSinceTick = this.ticks;
+    else {
+      this.pauseList.push({ startMs: this.pausedSinceTick! * 20, endMs: this.ticks * 20 });
+      this.pausedSinceTick = undefined;
+    }
+    return true;
+  }
+
+  /** The paused stretches so far (an open one ends at the current duration). */
+  get pauses(): RecordingPause[] {
+    const open = this.pausedSinceTick !== undefined ? [{ startMs: this.pausedSinceTick * 20, endMs: this.durationMs }] : [];
+    return [...this.pauseList, ...open];
+  }
+
   /**
    * One tick: `inbound` / `outbound` hold FRAME_BYTES of `codec` at their offsets, or are
    * null for silence in that direction.
@@ -86,6 +121,10 @@ export class WavRecorder {
       return;
     }
     this.ticks++;
+    if (this.pausedSinceTick !== undefined) {
+      inbound = null;
+      outbound = null;
+    }
     const c = this.chunk;
     const o = this.fill;
     const table = transcodeTable(codec, this.fileCodec);
@@ -118,6 +157,7 @@ export class WavRecorder {
 
   /** Flushes, patches the header with the final sizes and closes the file. Idempotent. */
   close(): Promise<RecordingResult> {
+    if (!this.closed && this.paused) this.setPaused(false);
     this.closed ??= this.finish();
     return this.closed;
   }
@@ -160,7 +200,7 @@ export class WavRecorder {
       await this.fh.close();
     }
     if (this.error) throw this.error;
-    return { path: this.path, durationMs: this.durationMs };
+    return { path: this.path, durationMs: this.durationMs, pauses: this.pauses };
   }
 }
 

@@ -14,6 +14,11 @@ export const codecSchema = z.enum(['PCMU', 'PCMA']);
 export const directionSchema = z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive']);
 export const legIdSchema = z.string().min(1).max(64);
 export const recordModeSchema = z.enum(['mono', 'stereo', 'mixed']);
+const recordingResultSchema = z.object({
+  path: z.string(),
+  durationMs: z.number(),
+  pauses: z.array(z.object({ startMs: z.number(), endMs: z.number() })),
+});
 export const playbackResultSchema = z.enum(['done', 'interrupted', 'stopped']);
 export const digitSchema = z.string().regex(/^[0-9*#A-Da-d]$/, 'a DTMF digit 0-9 * # A-D');
 export const digitsSchema = z.string().regex(/^[0-9*#A-Da-d]{1,64}$/, 'DTMF digits 0-9 * # A-D');
@@ -155,9 +160,14 @@ export const mediaProtocol = defineProtocol({
     },
     injectDigit: { request: z.object({ legId: legIdSchema, digit: digitSchema }), response: ok },
     record: { request: z.object({ legId: legIdSchema, path: z.string().min(1), mode: recordModeSchema }), response: ok },
+    /** Pause (silence in the file) or resume a leg's recording; atMs is where in the file. */
+    pauseRecording: {
+      request: z.object({ legId: legIdSchema, paused: z.boolean() }),
+      response: z.object({ changed: z.boolean(), atMs: z.number() }),
+    },
     stopRecording: {
       request: z.object({ legId: legIdSchema }),
-      response: z.object({ path: z.string(), durationMs: z.number() }),
+      response: recordingResultSchema,
     },
     bridge: { request: z.object({ a: legIdSchema, b: legIdSchema }), response: ok },
     unbridge: { request: z.object({ legId: legIdSchema }), response: ok },
@@ -166,7 +176,7 @@ export const mediaProtocol = defineProtocol({
       request: z.object({ legId: legIdSchema }),
       response: z.object({
         stats: legStatsSchema,
-        recording: z.object({ path: z.string(), durationMs: z.number() }).optional(),
+        recording: recordingResultSchema.optional(),
       }),
     },
     workerStats: { request: z.object({}), response: workerStatsSchema },

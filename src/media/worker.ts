@@ -233,6 +233,12 @@ const server: ChannelServer<MediaProtocol> = new ChannelServer(port, mediaProtoc
     return {};
   },
 
+  pauseRecording({ legId, paused }) {
+    const rec = leg(legId).recorder;
+    if (!rec) throw new MediaError('NOT_RECORDING', `leg ${legId} is not recording`);
+    return { changed: rec.setPaused(paused), atMs: rec.durationMs };
+  },
+
   async stopRecording({ legId }) {
     const l = leg(legId);
     const rec = l.recorder;

@@ -14,6 +14,7 @@ import { presetValues } from './migrations/003_preset_values.ts';
 import { acd } from './migrations/004_acd.ts';
 import { keyUsers } from './migrations/005_key_users.ts';
 import { announcedEwt } from './migrations/006_announced_ewt.ts';
+import { recordingPauses } from './migrations/007_recording_pauses.ts';
 
 export interface Migration {
   readonly version: number;
@@ -22,7 +23,7 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd, keyUsers, announcedEwt];
+export const MIGRATIONS: readonly Migration[] = [tenancy, flowsCalls, presetValues, acd, keyUsers, announcedEwt, recordingPauses];
 
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';

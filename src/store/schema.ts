@@ -254,6 +254,8 @@ export interface RecordingsTable {
   mode: (typeof RECORDING_MODES)[number];
   started_at: Timestamp;
   duration_ms: number;
+  /** Paused stretches, ms from the start of the file (migration 007). */
+  pauses: ColumnType<{ startMs: number; endMs: number }[], string | undefined, string>;
   created_at: Timestamp;
 }
 

@@ -31,7 +31,7 @@ const SPEC_ROUTES = [
   'GET /queue-calls', 'GET /queue-calls/{id}', 'PUT /queue-calls/{id}/wrap-code', 'GET /queue-stats',
   'GET /callbacks', 'POST /callbacks', 'GET /callbacks/{id}', 'PATCH /callbacks/{id}',
   'GET /voicemails', 'GET /voicemails/{id}', 'GET /voicemails/{id}/audio', 'PATCH /voicemails/{id}',
-  'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio',
+  'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio', 'POST /calls/{id}/recording/pause', 'POST /calls/{id}/recording/resume',
   'GET /trunk', 'PUT /trunk',
 ];
 

@@ -127,7 +127,10 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     assert.ok(!JSON.stringify(shown).includes('trunk-secret'), 'the password never comes back');
 
     assert.deepEqual(JSON.parse(await ok(['recordings', 'list', '--json'])), [], 'no calls recorded in this tenant');
-    assert.match(await ok(['recordings', 'list']), /^STARTED\s+QUEUE\s+MODE\s+LENGTH\s+CALL\s+ID/);
+    assert.match(await ok(['recordings', 'list']), /^STARTED\s+QUEUE\s+MODE\s+LENGTH\s+PAUSED\s+CALL\s+ID/);
+    const idle = await cli(['recordings', 'pause', '6f1d3c1e-0000-4000-8000-000000000001'], { env });
+    assert.equal(idle.code, 1, 'this API runs no queue runtime: pausing fails with the reason');
+    assert.match(idle.stderr, /no queue runtime: recordings cannot be paused here \(503 unavailable\)/);
   });
 
   test("key create --user: an agent key for 1001 under any name lists only 1001", async () => {

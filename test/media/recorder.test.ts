@@ -26,7 +26,7 @@ describe('WavRecorder', () => {
     const inbound = frames(120, 1); // 2.4 s: spans three chunks
     for (let k = 0; k < 120; k++) rec.push(k === 60 ? null : inbound, k * 160, null, 0, 'PCMU');
     const res = await rec.close();
-    assert.deepEqual(res, { path, durationMs: 2400 });
+    assert.deepEqual(res, { path, durationMs: 2400, pauses: [] });
     assert.deepEqual(await rec.close(), res, 'close is idempotent');
     const file = await readFile(path);
     const wav = readWav(file);
@@ -37,6 +37,34 @@ describe('WavRecorder', () => {
     expected.fill(0xff, 60 * 160, 61 * 160);
     assert.deepEqual(Buffer.from(wav.data), expected);
     assert.equal(file.readUInt32LE(4), file.length - 8, 'RIFF size patched on close');
+  });
+
+  test('pause writes silence in both directions for its stretch and reports it; resume brings the audio back', async () => {
+    const path = join(dir, 'paused.wav');
+    const rec = await WavRecorder.open(path, 'stereo', 'PCMU');
+    const a = frames(10, 7);
+    const b = frames(10, 9);
+    for (let k = 0; k < 10; k++) {
+      if (k === 3) assert.equal(rec.setPaused(true), true, 'paused at 60 ms');
+      if (k === 4) assert.equal(rec.setPaused(true), false, 'pausing again changes nothing');
+      if (k === 7) assert.equal(rec.setPaused(false), true, 'resumed at 140 ms');
+      if (k === 9) rec.setPaused(true); // still paused when the call ends
+      rec.push(a, k * 160, b, k * 160, 'PCMU');
+    }
+    assert.equal(rec.paused, true);
+    const res = await rec.close();
+    assert.deepEqual(res.pauses, [{ startMs: 60, endMs: 140 }, { startMs: 180, endMs: 200 }], 'the open pause ends with the recording');
+    assert.equal(res.durationMs, 200, 'the timeline keeps its length');
+    const wav = readWav(await readFile(path));
+    for (let k = 0; k < 10; k++) {
+      const quiet = (k >= 3 && k < 7) || k === 9;
+      for (let i = 0; i < 160; i++) {
+        const at = 2 * (k * 160 + i);
+        assert.equal(wav.data[at], quiet ? 0xff : a[k * 160 + i], `frame ${k} left`);
+        assert.equal(wav.data[at + 1], quiet ? 0xff : b[k * 160 + i], `frame ${k} right`);
+      }
+    }
+    assert.equal(rec.setPaused(false), false, 'a closed recording does not change');
   });
 
   test('stereo interleaves inbound left and outbound right, transcoding frames of the other law', async () => {

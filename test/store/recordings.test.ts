@@ -17,13 +17,17 @@ eachBackend('recordings', (ctx) => {
     const agent = await agentsRepository(db, ctx.clock).create(t.id, { extension: '1001' }, 'admin');
     const recordings = recordingsRepository(db, ctx.clock);
     const t0 = ctx.clock.wallNow();
-    const a = await recordings.create(t.id, { callId: CALL_A, queue: 'egou-orders', agentId: agent.id, path: 'recordings/rec/2026-11-23/a.wav', mode: 'stereo', startedAt: new Date(t0), durationMs: 61_000 });
+    const a = await recordings.create(t.id, { callId: CALL_A, queue: 'egou-orders', agentId: agent.id, path: 'recordings/rec/2026-11-23/a.wav', mode: 'stereo', startedAt: new Date(t0), durationMs: 61_000, pauses: [{ startMs: 12_000, endMs: 31_500 }] });
     assert.deepEqual(
       { ...a, id: '' },
-      { id: '', tenantId: t.id, callId: CALL_A, queue: 'egou-orders', agentId: agent.id, path: 'recordings/rec/2026-11-23/a.wav', mode: 'stereo', startedAt: new Date(t0), durationMs: 61_000, createdAt: new Date(t0) },
+      { id: '', tenantId: t.id, callId: CALL_A, queue: 'egou-orders', agentId: agent.id, path: 'recordings/rec/2026-11-23/a.wav', mode: 'stereo', startedAt: new Date(t0), durationMs: 61_000, pauses: [{ startMs: 12_000, endMs: 31_500 }], createdAt: new Date(t0) },
     );
     const b = await recordings.create(t.id, { callId: CALL_B, path: 'recordings/rec/2026-11-23/b.wav', mode: 'mixed', startedAt: new Date(t0 + 5000), durationMs: 1000 });
     assert.deepEqual(await recordings.get(t.id, a.id), a);
+    assert.deepEqual(b.pauses, [], 'no pauses by default');
+    for (const pauses of [[{ startMs: 5, endMs: 4 }], [{ startMs: 0, endMs: 2000 }], [{ startMs: 0, endMs: 500 }, { startMs: 400, endMs: 600 }], [{ startMs: 0.5, endMs: 1 }]]) {
+      await assert.rejects(recordings.create(t.id, { callId: CALL_B, path: 'x.wav', mode: 'mixed', startedAt: new Date(t0), durationMs: 1000, pauses }), ValidationError, JSON.stringify(pauses));
+    }
     assert.deepEqual((await recordings.list(t.id)).map((r) => r.id), [b.id, a.id]);
     assert.deepEqual((await recordings.list(t.id, { callId: CALL_A })).map((r) => r.id), [a.id]);
     assert.deepEqual((await recordings.list(t.id, { agentId: agent.id })).map((r) => r.id), [a.id]);

@@ -31,6 +31,7 @@ import { QueueFigures, servesQueue, type QueueLive } from './queue-figures.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { WaitingExperience } from './waiting.ts';
 import { TierWatch, type TierChange } from './tier-watch.ts';
+import { Conversations } from './conversations.ts';
 
 export interface QueueEngineOptions {
   readonly tenantId: string;
@@ -108,9 +109,12 @@ export class QueueEngine {
   private readonly work = new Set<Promise<unknown>>();
   /** The staffing tiers in force per queue; their groups widen routing. */
   readonly tiers: TierWatch;
+  /** Calls in conversation here (recording pause and resume). */
+  readonly conversations: Conversations;
 
   constructor(private readonly opts: QueueEngineOptions) {
     this.startedAt = opts.clock.wallNow();
+    this.conversations = new Conversations(opts.media);
     this.tiers = new TierWatch({ clock: opts.clock, ...(opts.onTier ? { onChange: opts.onTier } : {}) });
     // Relaxation, overflow, max wait and tier release depend on time alone: look again every second.
     this.ticker = setInterval(() => {
@@ -362,11 +366,14 @@ export class QueueEngine {
     }
     this.step(entry, { type: 'bridged' });
     const abs = config.recording.enabled ? recordingPath(this.opts.dataDir, this.opts.tenantSlug, caller.callId, now) : undefined;
-    const result = await dialer.connect(
-      { legId: caller.call.legId, session: caller.call.session },
-      { legId: res.legId, session: res.session },
-      abs ? { record: { path: abs, mode: config.recording.mode } } : {},
-    );
+    const done = this.conversations.add({ callId: caller.callId, queue: config.name, agentId, legId: res.legId, recorded: abs !== undefined, note: (n, v) => this.note(caller, n, v) });
+    const result = await dialer
+      .connect(
+        { legId: caller.call.legId, session: caller.call.session },
+        { legId: res.legId, session: res.session },
+        abs ? { record: { path: abs, mode: config.recording.mode } } : {},
+      )
+      .finally(done);
     this.step(entry, { type: result.endedBy === 'agent' ? 'agent-hangup' : 'caller-hangup' });
     agents.apply(agentId, { type: 'hangup' }, config.wrapUpSeconds);
     if (result.recording) {
@@ -380,6 +387,7 @@ export class QueueEngine {
           mode: config.recording.mode,
           startedAt: new Date(now),
           durationMs: rec.durationMs,
+          pauses: rec.pauses,
         }),
         'recording row',
       );

@@ -24,7 +24,14 @@ export interface RecordingView {
   mode: RecordingMode;
   startedAt: Date;
   durationMs: number;
+  /** Stretches of silence where the recording was paused (ms from its start). */
+  pauses: RecordingPauseView[];
   createdAt: Date;
+}
+
+export interface RecordingPauseView {
+  startMs: number;
+  endMs: number;
 }
 
 export interface NewRecording {
@@ -35,6 +42,7 @@ export interface NewRecording {
   mode: RecordingMode;
   startedAt: Date;
   durationMs: number;
+  pauses?: RecordingPauseView[];
 }
 
 export interface RecordingsRepository {
@@ -50,7 +58,7 @@ export interface RecordingsRepository {
   remove(tenantId: string, id: string, by: string): Promise<void>;
 }
 
-const COLUMNS = ['id', 'tenant_id', 'call_id', 'queue', 'agent_id', 'path', 'mode', 'started_at', 'duration_ms', 'created_at'] as const;
+const COLUMNS = ['id', 'tenant_id', 'call_id', 'queue', 'agent_id', 'path', 'mode', 'started_at', 'duration_ms', 'pauses', 'created_at'] as const;
 
 const toView = (r: {
   id: string;
@@ -62,6 +70,7 @@ const toView = (r: {
   mode: RecordingMode;
   started_at: Date;
   duration_ms: number;
+  pauses: RecordingPauseView[];
   created_at: Date;
 }): RecordingView => ({
   id: r.id,
@@ -73,6 +82,7 @@ const toView = (r: {
   mode: r.mode,
   startedAt: r.started_at,
   durationMs: r.duration_ms,
+  pauses: r.pauses,
   createdAt: r.created_at,
 });
 
@@ -85,6 +95,14 @@ export function recordingsRepository(db: Kysely<Database>, clock: Clock): Record
       if (!RECORDING_MODES.includes(input.mode)) throw new ValidationError('mode', `one of ${RECORDING_MODES.join(', ')}`);
       if (!Number.isInteger(input.durationMs) || input.durationMs < 0) throw new ValidationError('durationMs', 'a non-negative integer');
       const path = checkDataPath(input.path);
+      const pauses = input.pauses ?? [];
+      let last = 0;
+      for (const [i, p] of pauses.entries()) {
+        if (!Number.isInteger(p.startMs) || !Number.isInteger(p.endMs) || p.startMs < last || p.endMs < p.startMs || p.endMs > input.durationMs) {
+          throw new ValidationError(`pauses[${i}]`, 'integer ms, in order, inside the recording');
+        }
+        last = p.endMs;
+      }
       try {
         const row = await db
           .insertInto('recordings')
@@ -97,6 +115,7 @@ export function recordingsRepository(db: Kysely<Database>, clock: Clock): Record
             mode: input.mode,
             started_at: input.startedAt,
             duration_ms: input.durationMs,
+            pauses: JSON.stringify(pauses.map((p) => ({ startMs: p.startMs, endMs: p.endMs }))),
             created_at: new Date(clock.wallNow()),
           })
           .returning(COLUMNS)
