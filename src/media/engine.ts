@@ -341,6 +341,19 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     return this.entry(legId).worker.channel.request('stopRecording', { legId });
   }
 
+  /**
+   * Mixes the inbound audio of `sources` into what `legId` sends, besides its bridge peer:
+   * a supervisor's leg hears caller and agent (listen), the agent hears the supervisor too
+   * (whisper), the caller as well (barge). [] ends it. All legs must share a worker.
+   */
+  async mix(legId: LegId, sources: readonly LegId[]): Promise<void> {
+    const w = this.entry(legId).worker;
+    for (const s of sources) {
+      if (this.entry(s).worker !== w) throw new MediaError('NOT_SAME_WORKER', `legs ${legId} and ${s} are on different workers; allocate one with { near }`);
+    }
+    await w.channel.request('mix', { legId, sources: [...sources] });
+  }
+
   /** Forwards audio both ways, re-timed onto each leg's own stream. Both legs must share a worker (allocate with `near`). */
   async bridge(a: LegId, b: LegId): Promise<void> {
     const ea = this.entry(a);

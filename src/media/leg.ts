@@ -14,6 +14,7 @@ import { DtmfReceiver, dtmfSenderPackets, parseDtmfEvent } from './dtmf/rfc4733.
 import { FRAME_BYTES, FrameFifo, copyFrame, silenceByte, transcodeTable } from './bridge.ts';
 import { MediaError } from './channel.ts';
 import type { WavRecorder, RecordingResult } from './recorder.ts';
+import { mixFrames, type MixSource } from './mix.ts';
 import type { PromptAudio } from './prompt.ts';
 import type { LegConfig, LegStats, PlaybackResult, G711Codec } from './worker-protocol.ts';
 import { RtcpSession } from './rtcp-session.ts';
@@ -131,6 +132,11 @@ export class Leg {
   private inSsrc = -1;
   peer: Leg | undefined;
   recorder: WavRecorder | undefined;
+  /** Legs whose inbound audio this leg also sends, mixed with its peer's (supervision, mix.ts). */
+  private extras: Leg[] = [];
+  /** How many legs mix this leg's inbound audio in. */
+  private listeners = 0;
+  private readonly mixSources: MixSource[] = [];
 
   private readonly rtcp: RtcpSession;
   private lastRxAt: number;
@@ -262,9 +268,31 @@ export class Leg {
 
   // ---- bridge & recording ---------------------------------------------------------------
 
-  /** Whether inbound audio must be kept (a bridge peer or the recorder consumes it). */
+  /** The legs mixed into what this leg sends besides its peer (replaces the previous set). */
+  setExtras(legs: readonly Leg[]): void {
+    for (const o of this.extras) {
+      o.listeners--;
+      o.updateInboundNeed();
+    }
+    this.extras = legs.filter((o, i) => o !== this && legs.indexOf(o) === i);
+    for (const o of this.extras) {
+      o.listeners++;
+      o.updateInboundNeed();
+    }
+  }
+
+  /** Stops mixing `gone` in (it is being released). */
+  dropExtra(gone: Leg): void {
+    if (this.extras.includes(gone)) this.setExtras(this.extras.filter((o) => o !== gone));
+  }
+
+  get extraIds(): string[] {
+    return this.extras.map((o) => o.id);
+  }
+
+  /** Whether inbound audio must be kept (a bridge peer, a listener or the recorder consumes it). */
   updateInboundNeed(): void {
-    const need = this.peer !== undefined || this.recorder !== undefined;
+    const need = this.peer !== undefined || this.recorder !== undefined || this.listeners > 0;
     if (need && !this.fifo) this.fifo = new FrameFifo();
     else if (!need && this.fifo) {
       this.fifo = undefined;
@@ -404,11 +432,19 @@ export class Leg {
       return;
     }
     const peer = this.peer;
-    if (peer && peer.inboundFrame(period)) {
-      copyFrame(peer.inFrame, 0, FRAME_BYTES, out, offset, transcodeTable(peer.codec, codec));
+    if (this.extras.length === 0) {
+      if (peer && peer.inboundFrame(period)) {
+        copyFrame(peer.inFrame, 0, FRAME_BYTES, out, offset, transcodeTable(peer.codec, codec));
+        return;
+      }
+      out.fill(silenceByte(codec), offset, offset + FRAME_BYTES);
       return;
     }
-    out.fill(silenceByte(codec), offset, offset + FRAME_BYTES);
+    const sources = this.mixSources;
+    sources.length = 0;
+    if (peer && peer.inboundFrame(period)) sources.push({ frame: peer.inFrame, codec: peer.codec });
+    for (const o of this.extras) if (o.inboundFrame(period)) sources.push({ frame: o.inFrame, codec: o.codec });
+    mixFrames(sources, out, offset, codec);
   }
 
   private housekeeping(cfg: LegConfig): void {

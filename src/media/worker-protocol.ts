@@ -171,6 +171,8 @@ export const mediaProtocol = defineProtocol({
     },
     bridge: { request: z.object({ a: legIdSchema, b: legIdSchema }), response: ok },
     unbridge: { request: z.object({ legId: legIdSchema }), response: ok },
+    /** What legId sends becomes its peer's audio mixed with these legs' inbound audio (supervision); [] ends it. */
+    mix: { request: z.object({ legId: legIdSchema, sources: z.array(legIdSchema).max(4) }), response: ok },
     stats: { request: z.object({ legId: legIdSchema }), response: legStatsSchema },
     release: {
       request: z.object({ legId: legIdSchema }),

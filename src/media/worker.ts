@@ -270,9 +270,19 @@ const server: ChannelServer<MediaProtocol> = new ChannelServer(port, mediaProtoc
     return leg(legId).stats();
   },
 
+  mix({ legId, sources }) {
+    const l = leg(legId);
+    const others = sources.map((id) => leg(id));
+    if (others.includes(l)) throw new MediaError('BAD_REQUEST', 'a leg cannot hear its own inbound audio');
+    l.setExtras(others);
+    return {};
+  },
+
   async release({ legId }) {
     const l = leg(legId);
     legs.delete(legId);
+    l.setExtras([]);
+    for (const o of legs.values()) o.dropExtra(l);
     removeFromSlot(l);
     return l.close();
   },
