@@ -195,6 +195,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
           return figures && { ...figures, tier: acd.engine.tiers.level(queue) ?? { level: 0, since: null } };
         },
         agentsChanged: (tenantId) => (acd.serves(tenantId) ? acd.refreshAgents() : Promise.resolve()),
+        supervision: (tenantId) => (acd.serves(tenantId) ? acd.engine.supervision : undefined),
         conversation: (tenantId, callId) => (acd.serves(tenantId) ? acd.engine.conversations.get(callId) : undefined),
         pauseRecording: (tenantId, callId, paused, actor) =>
           acd.serves(tenantId) ? acd.engine.conversations.pauseRecording(callId, paused, actor) : Promise.reject(new NotFoundError('call in conversation', callId)),

@@ -56,6 +56,8 @@ export interface RingOptions {
   readonly ringTimeoutMs: number;
   /** Abort to stop ringing (the caller hung up): CANCEL. */
   readonly signal?: AbortSignal;
+  /** More headers for the phone (e.g. X-Surgeline-Supervise). */
+  readonly headers?: readonly (readonly [string, string])[];
 }
 
 export type RingResult =
@@ -148,6 +150,7 @@ export class AgentDialer {
       ['X-Surgeline-Caller', caller],
       ['X-Surgeline-Ivr-Path', clean(formatIvrPath(r.ivrPath))],
       ['X-Surgeline-Queue', clean(r.queue)],
+      ...(r.headers ?? []).map(([k, v]): [string, string] => [k, clean(v)]),
     ];
 
     // One INVITE per contact, each with its own abort (the loser forks are CANCELled).

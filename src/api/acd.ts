@@ -8,6 +8,10 @@
  */
 import type { AgentStateName, AgentSnapshot } from '../acd/types.ts';
 import type { RecordingPauseResult } from '../acd/live/conversations.ts';
+import type { Supervision } from '../acd/live/supervision.ts';
+
+/** What the API uses of src/acd/live/supervision.ts. */
+export type SupervisionLike = Pick<Supervision, 'supervise' | 'stop' | 'get'>;
 import { ConflictError, NotFoundError } from '../store/errors.ts';
 import { isUuid } from '../store/ids.ts';
 import type { AgentView } from '../store/repositories/agents.ts';
@@ -38,6 +42,8 @@ export interface AcdLive {
   conversation?(tenantId: string, callId: string): { agentId: string; queue: string } | undefined;
   /** Pause or resume that call's recording (src/acd/live/conversations.ts: NotFoundError, ConflictError). */
   pauseRecording?(tenantId: string, callId: string, paused: boolean, actor: string): Promise<RecordingPauseResult>;
+  /** The tenant's supervisor listen/whisper/barge on this node; undefined when it runs no queue runtime for it. */
+  supervision?(tenantId: string): SupervisionLike | undefined;
   /** Live figures of a queue of the tenant; undefined when this node does not run it. */
   queueLive?(tenantId: string, queue: string): QueueLiveFigures | undefined | Promise<QueueLiveFigures | undefined>;
 }

@@ -21,6 +21,7 @@ import { services as makeServices, type Services } from './services.ts';
 import { registerAnnouncementRoutes } from './routes/announcements.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerCallRecordingRoutes } from './routes/call-recording.ts';
+import { registerCallSuperviseRoutes } from './routes/call-supervise.ts';
 import { registerCallRoutes } from './routes/calls.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerFlowRoutes } from './routes/flows.ts';
@@ -153,6 +154,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerScheduleRoutes(r);
   registerCallRoutes(r);
   registerCallRecordingRoutes(r, opts.acd);
+  registerCallSuperviseRoutes(r, opts.acd);
   registerAgentRoutes(r, opts.acd);
   registerQueueRoutes(r, opts.acd);
   registerQueueCallRoutes(r);

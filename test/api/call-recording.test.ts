@@ -56,8 +56,9 @@ eachBackend('API recording pause and resume', (ctx) => {
     key5001 = await agentKey(ctx, t.id, '5001');
     key5002 = await agentKey(ctx, t.id, '5002');
     const note = (n: string, v: string): void => void journey.push(`${n}=${v}`);
-    conversations.add({ callId: recorded, queue: 'egou-orders', agentId: ids['5001']!, legId: 'leg-1' as LegId, recorded: true, note });
-    conversations.add({ callId: unrecorded, queue: 'sk-general', agentId: ids['5002']!, legId: 'leg-2' as LegId, recorded: false, note });
+    const call = { callerLegId: 'leg-0' as LegId, callerCodec: 'PCMU' as const, callerNumber: '0912345678', ivrPath: ['menu'], ended: new AbortController().signal, note };
+    conversations.add({ ...call, callId: recorded, queue: 'egou-orders', agentId: ids['5001']!, agentExtension: '5001', legId: 'leg-1' as LegId, recorded: true });
+    conversations.add({ ...call, callId: unrecorded, queue: 'sk-general', agentId: ids['5002']!, agentExtension: '5002', legId: 'leg-2' as LegId, recorded: false });
     const serves = (tenantId: string): boolean => tenantId === t.id;
     api = await startAcdApi(ctx, {
       acd: {

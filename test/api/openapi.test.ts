@@ -32,6 +32,7 @@ const SPEC_ROUTES = [
   'GET /callbacks', 'POST /callbacks', 'GET /callbacks/{id}', 'PATCH /callbacks/{id}',
   'GET /voicemails', 'GET /voicemails/{id}', 'GET /voicemails/{id}/audio', 'PATCH /voicemails/{id}',
   'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio', 'POST /calls/{id}/recording/pause', 'POST /calls/{id}/recording/resume',
+  'POST /calls/{id}/supervise', 'GET /calls/{id}/supervise', 'DELETE /calls/{id}/supervise',
   'GET /trunk', 'PUT /trunk',
 ];
 

@@ -131,6 +131,12 @@ eachBackend('CLI agents, queues, callbacks, voicemails', (ctx) => {
     const idle = await cli(['recordings', 'pause', '6f1d3c1e-0000-4000-8000-000000000001'], { env });
     assert.equal(idle.code, 1, 'this API runs no queue runtime: pausing fails with the reason');
     assert.match(idle.stderr, /no queue runtime: recordings cannot be paused here \(503 unavailable\)/);
+    const sup = await cli(['calls', 'supervise', '6f1d3c1e-0000-4000-8000-000000000001', '--extension', '1004', '--mode', 'whisper'], { env });
+    assert.equal(sup.code, 1);
+    assert.match(sup.stderr, /calls cannot be supervised here \(503 unavailable\)/);
+    const noExt = await cli(['calls', 'supervise', '6f1d3c1e-0000-4000-8000-000000000001'], { env });
+    assert.notEqual(noExt.code, 0);
+    assert.match(noExt.stderr, /needs --extension/);
   });
 
   test("key create --user: an agent key for 1001 under any name lists only 1001", async () => {

@@ -1,12 +1,13 @@
 /**
  * The queue calls that are in conversation on this node (caller bridged to an agent), so a
- * supervisor or the agent can act on one while it runs: for now, pause and resume its
- * recording while the caller reads out card details (C16, PCI DSS "pause and resume"). The
+ * supervisor or the agent can act on one while it runs: a supervisor listens, whispers or
+ * barges in (supervision.ts), and the recording is paused and resumed while the caller reads
+ * out card details (C16, PCI DSS "pause and resume"). The
  * file then holds silence for that stretch (src/media/recorder.ts), the stretch is stored
  * with the recording, and the call's journey names who paused and resumed it.
  */
 import { ConflictError, NotFoundError } from '../../store/errors.ts';
-import type { LegId } from '../../media/engine.ts';
+import type { G711Codec, LegId } from '../../media/engine.ts';
 
 export interface Conversation {
   readonly callId: string;
@@ -14,6 +15,14 @@ export interface Conversation {
   readonly agentId: string;
   /** The agent's media leg: the one the recording is written from. */
   readonly legId: LegId;
+  readonly agentExtension: string;
+  /** The caller's media leg and its codec (a supervisor's leg goes on its worker). */
+  readonly callerLegId: LegId;
+  readonly callerCodec: G711Codec;
+  readonly callerNumber: string;
+  readonly ivrPath: readonly string[];
+  /** Aborted when the conversation ends. */
+  readonly ended: AbortSignal;
   /** Whether the queue's policy records this conversation. */
   readonly recorded: boolean;
   /** Adds a `set` entry to the call's journey. */

@@ -32,6 +32,7 @@ import type { AgentRegistry } from './agent-registry.ts';
 import { WaitingExperience } from './waiting.ts';
 import { TierWatch, type TierChange } from './tier-watch.ts';
 import { Conversations } from './conversations.ts';
+import { Supervision } from './supervision.ts';
 
 export interface QueueEngineOptions {
   readonly tenantId: string;
@@ -111,10 +112,13 @@ export class QueueEngine {
   readonly tiers: TierWatch;
   /** Calls in conversation here (recording pause and resume). */
   readonly conversations: Conversations;
+  /** Supervisors listening, whispering or barging in on them. */
+  readonly supervision: Supervision;
 
   constructor(private readonly opts: QueueEngineOptions) {
     this.startedAt = opts.clock.wallNow();
     this.conversations = new Conversations(opts.media);
+    this.supervision = new Supervision({ media: opts.media, dialer: opts.dialer, conversations: this.conversations, log: opts.log, now: () => opts.clock.wallNow() });
     this.tiers = new TierWatch({ clock: opts.clock, ...(opts.onTier ? { onChange: opts.onTier } : {}) });
     // Relaxation, overflow, max wait and tier release depend on time alone: look again every second.
     this.ticker = setInterval(() => {
@@ -366,7 +370,16 @@ export class QueueEngine {
     }
     this.step(entry, { type: 'bridged' });
     const abs = config.recording.enabled ? recordingPath(this.opts.dataDir, this.opts.tenantSlug, caller.callId, now) : undefined;
-    const done = this.conversations.add({ callId: caller.callId, queue: config.name, agentId, legId: res.legId, recorded: abs !== undefined, note: (n, v) => this.note(caller, n, v) });
+    const talking = new AbortController();
+    const left = this.conversations.add({
+      callId: caller.callId, queue: config.name, agentId, agentExtension: agent.extension, legId: res.legId, recorded: abs !== undefined,
+      callerLegId: caller.call.legId, callerCodec: caller.call.audio.codec.name === 'PCMA' ? 'PCMA' : 'PCMU', callerNumber: caller.callerNumber,
+      ivrPath: caller.ivrPath, ended: talking.signal, note: (n, v) => this.note(caller, n, v),
+    });
+    const done = (): void => {
+      left();
+      talking.abort();
+    };
     const result = await dialer
       .connect(
         { legId: caller.call.legId, session: caller.call.session },

@@ -10,6 +10,7 @@ import { intOpt, stringOpt, type Command } from '../args.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { describeEntry, describeEvent, newNames, onLine, track, untrack, type EventNames } from '../event-line.ts';
 import { clockTime, note, out, printJson, table, when } from '../output.ts';
+import { supervise } from './supervise.ts';
 
 /** A CallRecord as the API sends it (dates as ISO strings). */
 export interface CallJson {
@@ -196,4 +197,4 @@ function follow(url: URL, key: string, onEvent: (e: CallEvent) => void): Promise
   });
 }
 
-export const callsCommands: Readonly<Record<string, Command>> = { tail, list, show };
+export const callsCommands: Readonly<Record<string, Command>> = { tail, list, show, supervise };
