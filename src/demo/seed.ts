@@ -19,7 +19,8 @@
  * Issue 4 adds the contact-center side: queues for E購網 (egou-orders, egou-returns) and
  * SKTickets (sktickets-incidents, sktickets-general), agents 1001–1004 (users with role agent,
  * skills, groups) and, when SURGELINE_DEMO_TRUNK is given, the tenant's default outbound
- * trunk. The agents' SIP password is SURGELINE_DEMO_PASSWORD when given (their HA1s follow it
+ * trunk; E購網's `comfort` slot (said while waiting) and `peak` slot, the seeds' peak-shifting
+ * message that the E購網 queues' surge tier switches on. The agents' SIP password is SURGELINE_DEMO_PASSWORD when given (their HA1s follow it
  * when it changes); otherwise a password is generated when agents are first created and
  * returned once (only HA1s are kept). A removed demo agent or queue is not brought back.
  */
@@ -29,6 +30,7 @@ import type { QueueConfigInput } from '../acd/queue-config.ts';
 import type { Clock } from '../clock.ts';
 import { hashCredentials } from '../sip/auth/digest.ts';
 import { SKTICKETS_PRESETS } from '../announcements/sktickets-presets.ts';
+import { EGOU_COMFORT_PRESETS, EGOU_COMFORT_SLOT, EGOU_PEAK_PRESETS, EGOU_PEAK_SLOT } from '../announcements/egou-presets.ts';
 import { egouDouble11Flow, egouNormalFlow } from '../flows/demo/egou.ts';
 import { RESTAURANT_QUEUE, restaurantFlow } from '../flows/demo/restaurant.ts';
 import { skticketsIncidentFlow, skticketsNormalFlow } from '../flows/demo/sktickets.ts';
@@ -81,10 +83,10 @@ const EGOU_QUEUE_COMMON = {
   maxWaitSeconds: 900,
   onMaxWait: CALLBACK_ON_MAX_WAIT,
   agentGroups: ['egou'],
-  announcements: { positionEverySeconds: 45, mode: 'rounded', callbackKey: '#' },
+  announcements: { positionEverySeconds: 45, mode: 'rounded', callbackKey: '#', comfortSlot: EGOU_COMFORT_SLOT, peakShiftingSlot: EGOU_PEAK_SLOT },
   recording: { enabled: true, mode: 'stereo' },
   serviceLevel: { targetSeconds: 30 },
-  tiers: [{ name: 'surge', when: { waitingAtLeast: 10 }, addGroups: ['egou-backup'] }],
+  tiers: [{ name: 'surge', when: { waitingAtLeast: 10 }, addGroups: ['egou-backup'], announcementPreset: { line: 'E購網', slot: EGOU_PEAK_SLOT, preset: 'surge' } }],
 } satisfies Partial<QueueConfigInput>;
 
 /**
@@ -248,6 +250,16 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, options: Seed
   const skt = await lines.findLineByNumber(tenantId, '4008002222');
   if (skt && !(await touched(`announcement:${skt.id}/${DEMO_BANNER_SLOT}`, 'announcement.presets'))) {
     await announcements.setPresets(tenantId, skt.id, DEMO_BANNER_SLOT, [...SKTICKETS_PRESETS], SEED);
+  }
+
+  // E購網's waiting messages: peak-shifting (switched on by the surge tier) and comfort.
+  const egou = await lines.findLineByNumber(tenantId, '4008001111');
+  if (egou && !(await touched(`announcement:${egou.id}/${EGOU_PEAK_SLOT}`, 'announcement.presets'))) {
+    await announcements.setPresets(tenantId, egou.id, EGOU_PEAK_SLOT, [...EGOU_PEAK_PRESETS], SEED);
+  }
+  if (egou && !(await touched(`announcement:${egou.id}/${EGOU_COMFORT_SLOT}`))) {
+    await announcements.setPresets(tenantId, egou.id, EGOU_COMFORT_SLOT, [...EGOU_COMFORT_PRESETS], SEED);
+    await announcements.set(tenantId, egou.id, EGOU_COMFORT_SLOT, { preset: 'default', values: {}, expiresAt: null, by: SEED, timeZone: egou.time_zone });
   }
 
   for (const { name, schedule } of DEMO_SCHEDULES) {

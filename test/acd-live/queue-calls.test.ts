@@ -37,7 +37,9 @@ before(async () => {
   node = await startAcdNode({ sipPort: 37100, callerPort: 37101, rtpPorts: '37500-37799' });
   const queues = queuesRepository(node.store.db, clock);
   const q = await queues.get(node.tenantId, 'egou-orders');
-  await queues.update(node.tenantId, 'egou-orders', { ...q.config, ringTimeoutSeconds: 5, wrapUpSeconds: 1 }, 'test');
+  // Without the demo's comfort message: these tests time the position announcement, not it (comfort.test.ts).
+  const { comfortSlot: _, ...announcements } = q.config.announcements;
+  await queues.update(node.tenantId, 'egou-orders', { ...q.config, ringTimeoutSeconds: 5, wrapUpSeconds: 1, announcements }, 'test');
   p1001 = await TestPhone.start({ extension: '1001', port: 37110, rtpPort: 37910 });
   p1002 = await TestPhone.start({ extension: '1002', port: 37111, rtpPort: 37911 });
   agent1001 = await RtpPeer.open(37910);
