@@ -8,13 +8,13 @@
  * send the kernel could not take synchronously still owns its bytes when libuv retries.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { isIPv4, isIPv6 } from 'node:net';
 import { writeRtpHeader } from './rtp/packet.ts';
 import { DtmfReceiver, dtmfSenderPackets, parseDtmfEvent } from './dtmf/rfc4733.ts';
-import { FRAME_BYTES, FrameFifo, copyFrame, silenceByte, transcodeTable } from './bridge.ts';
+import { FRAME_BYTES, FrameFifo, silenceByte } from './bridge.ts';
 import { MediaError } from './channel.ts';
 import type { WavRecorder, RecordingResult } from './recorder.ts';
-import { mixFrames, type MixSource } from './mix.ts';
+import { writeHeard, type MixSource } from './mix.ts';
+import { isPrivateAddress } from './private-address.ts';
 import type { PromptAudio } from './prompt.ts';
 import type { LegConfig, LegStats, PlaybackResult, G711Codec } from './worker-protocol.ts';
 import { RtcpSession } from './rtcp-session.ts';
@@ -70,22 +70,6 @@ interface DigitJob {
 
 function randomU32(): number {
   return (Math.random() * 0x100000000) >>> 0;
-}
-
-/** Addresses a NATed phone puts in its SDP that we cannot expect packets to come from. */
-export function isPrivateAddress(a: string): boolean {
-  if (isIPv4(a)) {
-    const [x, y] = a.split('.').map(Number) as [number, number];
-    return (
-      x === 10 || x === 0 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) ||
-      (x === 100 && y >= 64 && y <= 127) || (x === 169 && y === 254)
-    );
-  }
-  if (isIPv6(a)) {
-    const l = a.toLowerCase();
-    return l === '::' || l.startsWith('fc') || l.startsWith('fd') || l.startsWith('fe8') || l.startsWith('fe9') || l.startsWith('fea') || l.startsWith('feb');
-  }
-  return false;
 }
 
 export class Leg {
@@ -286,10 +270,6 @@ export class Leg {
     if (this.extras.includes(gone)) this.setExtras(this.extras.filter((o) => o !== gone));
   }
 
-  get extraIds(): string[] {
-    return this.extras.map((o) => o.id);
-  }
-
   /** Whether inbound audio must be kept (a bridge peer, a listener or the recorder consumes it). */
   updateInboundNeed(): void {
     const need = this.peer !== undefined || this.recorder !== undefined || this.listeners > 0;
@@ -431,20 +411,7 @@ export class Leg {
       if (!p.loop && p.offset >= data.length) this.finishPlayback('done');
       return;
     }
-    const peer = this.peer;
-    if (this.extras.length === 0) {
-      if (peer && peer.inboundFrame(period)) {
-        copyFrame(peer.inFrame, 0, FRAME_BYTES, out, offset, transcodeTable(peer.codec, codec));
-        return;
-      }
-      out.fill(silenceByte(codec), offset, offset + FRAME_BYTES);
-      return;
-    }
-    const sources = this.mixSources;
-    sources.length = 0;
-    if (peer && peer.inboundFrame(period)) sources.push({ frame: peer.inFrame, codec: peer.codec });
-    for (const o of this.extras) if (o.inboundFrame(period)) sources.push({ frame: o.inFrame, codec: o.codec });
-    mixFrames(sources, out, offset, codec);
+    writeHeard(this.peer, this.extras, this.mixSources, out, offset, codec, period);
   }
 
   private housekeeping(cfg: LegConfig): void {

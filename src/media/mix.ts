@@ -14,6 +14,31 @@ export interface MixSource {
 
 const acc = new Int32Array(FRAME_BYTES);
 
+/** A leg as a source of heard audio: its inbound frame of a playout period, if any. */
+export interface FrameSource {
+  inboundFrame(period: number): boolean;
+  readonly inFrame: Uint8Array;
+  readonly codec: G711Codec;
+}
+
+/**
+ * What a leg sends for `period` when it plays nothing: its bridge peer's frame (copied, as a
+ * plain bridge), or that mixed with the extras' frames (supervision), or silence. `scratch`
+ * is the caller's reusable list.
+ */
+export function writeHeard(peer: FrameSource | undefined, extras: readonly FrameSource[], scratch: MixSource[], out: Uint8Array, offset: number, codec: G711Codec, period: number): void {
+  if (extras.length === 0) {
+    // A plain bridge: a byte copy, no allocation on the playout tick.
+    if (peer && peer.inboundFrame(period)) copyFrame(peer.inFrame, 0, FRAME_BYTES, out, offset, transcodeTable(peer.codec, codec));
+    else out.fill(silenceByte(codec), offset, offset + FRAME_BYTES);
+    return;
+  }
+  scratch.length = 0;
+  if (peer && peer.inboundFrame(period)) scratch.push({ frame: peer.inFrame, codec: peer.codec });
+  for (const o of extras) if (o.inboundFrame(period)) scratch.push({ frame: o.inFrame, codec: o.codec });
+  mixFrames(scratch, out, offset, codec);
+}
+
 /** Writes FRAME_BYTES of `codec` at out[offset]: the sum of the sources, or silence when none. */
 export function mixFrames(sources: readonly MixSource[], out: Uint8Array, offset: number, codec: G711Codec): void {
   if (sources.length === 0) {
