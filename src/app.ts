@@ -130,7 +130,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
 
     const trunk = opts.trunk ?? (process.env.SURGELINE_DEMO_TRUNK || undefined);
     // The live ACD of the demo tenant (the agent phones' realm): queues, agents, voicemail.
-    const dialer = new AgentDialer({ invite: (o) => ua.invite(o), media, mediaAddress: config.host, contacts: (ext) => phones.contacts(ext), log: logger });
+    const dialer = new AgentDialer({
+      invite: (o) => ua.invite(o),
+      media,
+      mediaAddress: config.host,
+      contacts: (ext) => phones.contacts(ext),
+      log: logger,
+      agentRtpTimeoutMs: config.agentRtpTimeout * 1000,
+    });
     // Staffing tiers go on the event stream and switch the announcement presets they name.
     const tiers = tierAnnouncer({ db: store.db, clock, log: logger, tenantId: seeded.tenantId, publish: (e) => bus.publish(e) });
     const acd = new LiveAcd({

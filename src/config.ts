@@ -15,6 +15,8 @@ export interface Config {
   readonly mediaWorkers?: number | undefined;
   /** Nice value for media worker threads (negative needs root or CAP_SYS_NICE; refused values are logged and ignored). */
   readonly mediaNice: number;
+  /** Seconds without RTP from an agent's phone before its call is ended (0: never). */
+  readonly agentRtpTimeout: number;
   readonly logLevel: string;
   /** Digest algorithms offered to phones, in order (RFC 8760 §2.4: the UAC takes the first it supports). */
   readonly digestAlgorithms: readonly ('MD5' | 'SHA-256')[];
@@ -44,6 +46,7 @@ const configSchema = z.object({
   maxCalls: z.coerce.number().int().min(1),
   mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
   mediaNice: z.coerce.number().int().min(-20).max(19),
+  agentRtpTimeout: z.coerce.number().int().min(0).max(3600),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   digestAlgorithms: z
     .string()
@@ -65,6 +68,7 @@ export const CONFIG_FLAGS = {
   'max-calls': { type: 'string', env: 'SURGELINE_MAX_CALLS', default: '5000', help: 'calls in progress before new INVITEs get 503' },
   'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: cores - 1, at least 1)' },
   'media-nice': { type: 'string', env: 'SURGELINE_MEDIA_NICE', default: '-10', help: 'nice value of media threads, so packets keep their 20 ms pace on a busy host' },
+  'agent-rtp-timeout': { type: 'string', env: 'SURGELINE_AGENT_RTP_TIMEOUT', default: '0', help: "seconds without audio from an agent's phone before its call is ended (0: never)" },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
 } as const;
@@ -94,6 +98,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     maxCalls: pick('max-calls'),
     mediaWorkers: pick('media-workers'),
     mediaNice: pick('media-nice'),
+    agentRtpTimeout: pick('agent-rtp-timeout'),
     logLevel: pick('log-level'),
     digestAlgorithms: pick('sip-digest'),
   });

@@ -39,6 +39,12 @@ export interface AgentDialerOptions {
   /** Registered contacts of an extension, best first (AgentPhones.contacts). */
   readonly contacts: (extension: string) => Promise<readonly Binding[]>;
   readonly log: Logger;
+  /**
+   * End a conversation when the agent's phone has sent no RTP for this long (a phone that
+   * died or lost its network mid-call; a phone on hold with a=inactive is not counted).
+   * 0 or unset: off. SURGELINE_AGENT_RTP_TIMEOUT.
+   */
+  readonly agentRtpTimeoutMs?: number;
 }
 
 export interface RingOptions {
@@ -97,6 +103,8 @@ export interface ConnectResult {
   /** Bridged time. */
   readonly talkMs: number;
   readonly recording?: RecordingResult;
+  /** The agent's phone stopped sending audio (agentRtpTimeoutMs) and the call was ended for it. */
+  readonly agentSilent?: boolean;
 }
 
 const NO_ANSWER = new Set([408, 480, 487]);
@@ -216,7 +224,8 @@ export class AgentDialer {
     }
     try {
       const audio = parseAnswer(offer, parseSdp(session.remoteSdp.toString('utf8')));
-      await media.configure(leg.legId, configOf(audio));
+      const silence = this.opts.agentRtpTimeoutMs ? { rtpTimeoutMs: this.opts.agentRtpTimeoutMs } : {};
+      await media.configure(leg.legId, { ...configOf(audio), ...silence });
       session.handlers = {
         ...session.handlers,
         // Hold/resume or a codec change from the phone (RFC 3264 §8): answer and reconfigure.
@@ -228,7 +237,7 @@ export class AgentDialer {
             telephoneEvent: audio.telephoneEventPt !== undefined,
             previous: parseSdp(session.localSdp.toString('utf8')),
           });
-          await media.configure(leg.legId, configOf(again));
+          await media.configure(leg.legId, { ...configOf(again), ...silence });
           return Buffer.from(marshalSdp(again.answer));
         },
       };
@@ -251,6 +260,8 @@ export class AgentDialer {
     const { media, log } = this.opts;
     let recording: RecordingResult | undefined;
     let bridgedAt: number | undefined;
+    let silent: ((e: { legId: LegId }) => void) | undefined;
+    let agentSilent = false;
     // The first of: the caller's session ends, the agent's ends, our signal aborts.
     let first: { endedBy: ConnectResult['endedBy']; end?: SessionEnd } | undefined;
     const over = new Promise<void>((resolve) => {
@@ -260,6 +271,14 @@ export class AgentDialer {
       };
       void caller.session.ended.then((e) => done('caller', e));
       void agent.session.ended.then((e) => done('agent', e));
+      // The agent's phone went silent (agentRtpTimeoutMs): it is gone; end the call as its hang-up.
+      silent = ({ legId }) => {
+        if (legId !== agent.legId) return;
+        log.warn({ agentCallId: agent.session.callId, callerCallId: caller.session.callId, timeoutMs: this.opts.agentRtpTimeoutMs }, "agent's phone sent no audio: call ended");
+        agentSilent = true;
+        done('agent');
+      };
+      media.on('rtpTimeout', silent);
       if (opts.signal?.aborted) done('signal');
       else opts.signal?.addEventListener('abort', () => done('signal'), { once: true });
     });
@@ -282,6 +301,7 @@ export class AgentDialer {
       await Promise.all([caller.session.bye(), agent.session.bye()]);
     }
     await over;
+    if (silent) media.off('rtpTimeout', silent);
     const talkMs = bridgedAt === undefined ? 0 : Math.round(performance.now() - bridgedAt);
     await Promise.all([caller.session.bye().catch(() => undefined), agent.session.bye().catch(() => undefined)]);
     try {
@@ -291,7 +311,7 @@ export class AgentDialer {
       log.warn({ agentCallId: agent.session.callId, err: String(err) }, 'agent leg release failed');
     }
     const { endedBy, end } = first ?? { endedBy: 'signal' as const };
-    return { endedBy, talkMs, ...(end ? { end } : {}), ...(recording ? { recording } : {}) };
+    return { endedBy, talkMs, ...(end ? { end } : {}), ...(recording ? { recording } : {}), ...(agentSilent ? { agentSilent } : {}) };
   }
 }
 

@@ -7,6 +7,7 @@
  * the caller right; either side hanging up ends the other; ring timeout, 408/480 →
  * no-answer with CANCEL; 486/603 → busy; the caller aborting while it rings → CANCEL and
  * 'cancelled'; two phones on one extension fork, the first to answer wins.
+ * A phone that goes silent mid-call is taken as gone when agentRtpTimeoutMs is set.
  * SIP ports 36020-36029, RTP 36500-36599 (engine) and 36900-36919 (far ends).
  */
 import { test, before, after } from 'node:test';
@@ -254,5 +255,31 @@ test('our signal ends a bridged call: BYE to both, a mixed recording is one 16-b
   assert.equal((await p1001.sessions.at(-1)!.ended).reason, 'remote-bye', 'the agent got a BYE');
   assert.equal(execFileSync('soxi', ['-c', recording]).toString().trim(), '1', 'soxi: one channel');
   assert.equal(execFileSync('soxi', ['-b', recording]).toString().trim(), '16', 'soxi: 16-bit PCM');
+  await until(() => media.legCount === 0, 'legs released');
+});
+
+test("agentRtpTimeoutMs: a phone that goes silent mid-call is taken as gone — BYE to both — while one that talks stays", { timeout: 30_000 }, async () => {
+  const watchful = new AgentDialer({ invite: (o) => pbx.invite(o), media, mediaAddress: '127.0.0.1', contacts: (ext) => phones.contacts(ext), log, agentRtpTimeoutMs: 1500 });
+  const p1003 = await phone('1003', 36025, 36903);
+  const agentAudio = await RtpPeer.open(36903);
+  closers.push(() => agentAudio.close());
+  const { call, session } = await customerCall(36901);
+  p1003.behaviour = { kind: 'answer' };
+  const r = await watchful.ring(ringOpts(call, { extension: '1003' }));
+  if (r.kind !== 'answered') assert.fail(`expected answered, got ${JSON.stringify(r)}`);
+  const t0 = performance.now();
+  const connected = watchful.connect({ legId: call.legId, session: call.session }, { legId: r.legId, session: r.session });
+  let over = false;
+  void connected.then(() => (over = true));
+  // 2.5 s of talk, longer than the timeout: the call stays up while audio flows.
+  await agentAudio.sendTone(portOf(r.session.localSdp), 1000, 2500);
+  assert.equal(over, false, 'a phone that sends audio keeps its call');
+  const result = await connected;
+  const ms = performance.now() - t0;
+  assert.equal(result.endedBy, 'agent');
+  assert.equal(result.agentSilent, true);
+  assert.ok(ms >= 3500 && ms < 15_000, `ended after the audio stopped, not before (${ms.toFixed(0)} ms after the bridge)`);
+  assert.equal((await session.ended).reason, 'remote-bye', 'the caller got a BYE');
+  assert.equal((await p1003.sessions.at(-1)!.ended).reason, 'remote-bye', "the silent phone's dialog got a BYE too");
   await until(() => media.legCount === 0, 'legs released');
 });
