@@ -4,11 +4,16 @@
  * caller already waiting (issue 4: from the real service rate, not a static average).
  *
  * Estimate, in order of preference:
- * 1. live service rate: calls this queue's agents answered per second over a sliding window
- *    (15 minutes by default); being `position`-th in line means `position` more answers:
- *    wait = position / rate (1 answer / 20 s, 7th in line = 6 ahead → 140 s ≈ "about 2 minutes");
- * 2. no answers in the window yet: position × AHT / staffed agents;
- * 3. neither: undefined (the runtime says only the position).
+ * 1. measured capacity: the staffed agents over the queue's recent handle time (talk + wrap-up
+ *    of its last calls): each of them frees up once per handle time, so being `position`-th
+ *    in line means wait = position × handle / staffed. This holds from the first minute of a
+ *    surge: the answer rate before it (item 2) only shows how fast calls *arrived* while agents
+ *    sat idle — the live drill (bench/acd-drill.ts) measured a 71 % error with the answer rate
+ *    alone, callers told 3–4 times their real wait at the step;
+ * 2. no handle times yet: the live answer rate over a sliding window (15 minutes by default):
+ *    wait = position / rate (1 answer / 20 s, 7th in line → 140 s ≈ "about 2 minutes");
+ * 3. no answers in the window yet: position × configured AHT / staffed agents;
+ * 4. none: undefined (the runtime says only the position).
  */
 export const DEFAULT_RATE_WINDOW_MS = 15 * 60_000;
 
@@ -42,9 +47,25 @@ export function servedPerSecond(
   return n / (span / 1000);
 }
 
+/** Handle times kept per queue, and how many of the latest make its recent mean. */
+export const HANDLE_SAMPLES = 100;
+/** Fewer completed calls than this and the measured handle time is not trusted yet. */
+export const MIN_HANDLE_SAMPLES = 3;
+
+/** Mean of the latest HANDLE_SAMPLES handle times (ms); undefined below MIN_HANDLE_SAMPLES. */
+export function recentHandleMs(handleMs: readonly number[]): number | undefined {
+  const n = Math.min(handleMs.length, HANDLE_SAMPLES);
+  if (n < MIN_HANDLE_SAMPLES) return undefined;
+  let sum = 0;
+  for (let i = handleMs.length - n; i < handleMs.length; i++) sum += handleMs[i]!;
+  return sum / n;
+}
+
 export interface EwtInput {
   /** 1-based place in line (1 = next to be served). */
   position: number;
+  /** The queue's recent mean handle time (recentHandleMs), measured. */
+  handleMs?: number | undefined;
   servedPerSecond?: number | undefined;
   agentsStaffed: number;
   /** Average handle time (talk + wrap-up), fallback when there is no live rate. */
@@ -54,6 +75,7 @@ export interface EwtInput {
 
 export function estimateWaitMs(i: EwtInput): number | undefined {
   if (i.position < 1) return 0;
+  if (i.handleMs !== undefined && i.handleMs > 0 && i.agentsStaffed > 0) return (i.position * i.handleMs) / i.agentsStaffed;
   if (i.servedPerSecond !== undefined && i.servedPerSecond > 0) return (i.position / i.servedPerSecond) * 1000;
   if (i.ahtMs !== undefined && i.ahtMs > 0 && i.agentsStaffed > 0) return (i.position * i.ahtMs) / i.agentsStaffed;
   return undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { estimateWaitMs, formatWait, lessThanMinutes, positionText, roundedMinutes, servedPerSecond } from '../../src/acd/ewt.ts';
+import { HANDLE_SAMPLES, estimateWaitMs, formatWait, lessThanMinutes, positionText, recentHandleMs, roundedMinutes, servedPerSecond } from '../../src/acd/ewt.ts';
 
 test('live rate: agents answering 1 call / 20 s, 6 ahead → about 2 minutes', () => {
   const now = 3_600_000;
@@ -65,4 +65,20 @@ test('property: texts never promise less than the estimate (less-than) and are m
       assert.ok(roundedMinutes(lo) <= roundedMinutes(hi), 'rounded monotone');
     }),
   );
+});
+
+test('measured handle time comes first: position × handle / staffed; the answer rate and the configured AHT are fallbacks', () => {
+  // 20 agents, 22 s per call: the 10th in line waits about 11 s, whatever the answer rate was while agents sat idle.
+  assert.equal(estimateWaitMs({ position: 10, handleMs: 22_000, servedPerSecond: 0.25, agentsStaffed: 20, ahtMs: 180_000, now: 0 }), 11_000);
+  assert.equal(estimateWaitMs({ position: 10, servedPerSecond: 0.25, agentsStaffed: 20, ahtMs: 180_000, now: 0 }), 40_000, 'no handle times: the answer rate');
+  assert.equal(estimateWaitMs({ position: 10, handleMs: 22_000, servedPerSecond: 0.25, agentsStaffed: 0, ahtMs: 180_000, now: 0 }), 40_000, 'nobody staffed: the handle time says nothing');
+});
+
+test('recentHandleMs: the mean of the latest HANDLE_SAMPLES handle times, none below three', () => {
+  assert.equal(recentHandleMs([]), undefined);
+  assert.equal(recentHandleMs([10, 20]), undefined, 'two calls are not a measure');
+  assert.equal(recentHandleMs([10, 20, 30]), 20);
+  const old = Array.from({ length: 50 }, () => 1_000_000);
+  const recent = Array.from({ length: HANDLE_SAMPLES }, (_, i) => (i % 2 ? 30_000 : 10_000));
+  assert.equal(recentHandleMs([...old, ...recent]), 20_000, 'older calls fall out of the mean');
 });

@@ -25,7 +25,7 @@ import type { RecordingsRepository } from '../../store/repositories/recordings.t
 import { queueCallTransition, newQueueCall, type QueueCallEvent, type QueueCallState, type QueueCallStateName } from '../queue-call-state.ts';
 import type { QueueConfig, QueueTarget } from '../queue-config.ts';
 import { route, effectivePriority, type RoundRobinState } from '../router.ts';
-import { estimateWaitMs, servedPerSecond, formatWait } from '../ewt.ts';
+import { HANDLE_SAMPLES, estimateWaitMs, recentHandleMs, servedPerSecond, formatWait } from '../ewt.ts';
 import type { AgentSnapshot, WaitingCall as RoutedCall } from '../types.ts';
 import { QueueFigures, servesQueue, type QueueLive } from './queue-figures.ts';
 import type { AgentRegistry } from './agent-registry.ts';
@@ -100,6 +100,8 @@ export class QueueEngine {
   private readonly entries = new Map<string, Entry>();
   /** Answer times per queue (ascending), for the live service rate. */
   private readonly answered = new Map<string, number[]>();
+  /** Per queue, the handle times (talk + wrap-up) of its latest answered calls (EWT). */
+  private readonly handled = new Map<string, number[]>();
   /** Agent → the CDR and time its wrap-up began. */
   private readonly wrapping = new Map<string, { tenantCdr: Promise<string | null>; since: number }>();
   private readonly figures = new QueueFigures();
@@ -227,6 +229,7 @@ export class QueueEngine {
     const staffed = this.opts.agents.snapshots().filter((a) => a.state !== 'offline' && a.state !== 'break' && servesQueue(config, a)).length;
     const ewtMs = estimateWaitMs({
       position,
+      handleMs: recentHandleMs(this.handled.get(me.queue) ?? []),
       servedPerSecond: servedPerSecond(this.answered.get(me.queue) ?? [], now, undefined, this.startedAt),
       agentsStaffed: staffed,
       ahtMs: this.opts.ahtMs ?? 180_000,
@@ -389,6 +392,10 @@ export class QueueEngine {
       .finally(done);
     this.step(entry, { type: result.endedBy === 'agent' ? 'agent-hangup' : 'caller-hangup' });
     agents.apply(agentId, { type: 'hangup' }, config.wrapUpSeconds);
+    const handled = this.handled.get(config.name) ?? [];
+    handled.push(result.talkMs + config.wrapUpSeconds * 1000);
+    if (handled.length > 2 * HANDLE_SAMPLES) handled.splice(0, handled.length - HANDLE_SAMPLES);
+    this.handled.set(config.name, handled);
     if (result.recording) {
       const rec = result.recording;
       this.track(
