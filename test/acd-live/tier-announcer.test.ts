@@ -16,6 +16,7 @@ import type { CallEvent } from '../../src/events/bus.ts';
 import { announcementsRepository } from '../../src/store/repositories/announcements.ts';
 import { auditRepository } from '../../src/store/repositories/audit.ts';
 import { linesRepository } from '../../src/store/repositories/lines.ts';
+import { queuesRepository } from '../../src/store/repositories/queues.ts';
 import { tierAnnouncer } from '../../src/acd/live/tier-announcer.ts';
 import type { TierChange } from '../../src/acd/live/tier-watch.ts';
 import { freshPgliteDataDir } from '../store/pglite-template.ts';
@@ -66,4 +67,26 @@ test('a tier naming a preset switches the banner and publishes queue.tier; its r
   await t.idle();
   assert.equal((await banner()).preset, 'recovered');
   assert.equal(events.length, 4);
+});
+
+test("the demo: E購網's surge tier turns on the seeds' peak-shifting message and its release turns it off", async () => {
+  const { tenantId } = await seedDemo(store.db, clock);
+  const q = await queuesRepository(store.db, clock).get(tenantId, 'egou-orders');
+  const preset = q.config.tiers[0]?.announcementPreset;
+  assert.deepEqual(preset, { line: 'E購網', slot: 'peak', preset: 'surge' }, 'the surge tier names the line by its name');
+  const line = await linesRepository(store.db, clock).resolveLine(tenantId, '4008001111');
+  const peak = () => announcementsRepository(store.db, clock).get(tenantId, line.id, 'peak');
+  const comfort = await announcementsRepository(store.db, clock).get(tenantId, line.id, 'comfort');
+  assert.match(comfort.text ?? '', /感謝您的耐心等候/, 'the comfort slot speaks from the first start');
+  const logs: string[] = [];
+  const t = tierAnnouncer({ db: store.db, clock, log: createLogger({ level: 'warn', destination: new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }) }), tenantId, publish: () => undefined });
+  assert.equal((await peak()).text, null, 'silent in normal times');
+  t.onTier({ queue: 'egou-orders', level: 1, name: 'surge', at: 10, preset, previousPreset: undefined });
+  await t.idle();
+  assert.match((await peak()).text ?? '', /建議您在一小時後再撥打/, 'the peak-shifting message is on');
+  t.onTier({ queue: 'egou-orders', level: 0, name: null, at: 11, preset: undefined, previousPreset: preset });
+  await t.idle();
+  const off = await peak();
+  assert.deepEqual([off.preset, off.text], [null, null], 'silent again, as before the surge');
+  assert.deepEqual(logs, [], 'no warning: the line was found');
 });

@@ -110,6 +110,8 @@ eachBackend('tenants, lines and numbers', (ctx) => {
     assert.deepEqual(await lines.findLineByNumber(t.id, '4008002222'), line);
     assert.deepEqual(await lines.resolveLine(t.id, '4008002222'), line);
     assert.deepEqual(await lines.resolveLine(t.id, line.id), line);
+    assert.deepEqual(await lines.resolveLine(t.id, 'hotline'), line, 'by name');
+    await assert.rejects(lines.resolveLine(t.id, 'no such line'), NotFoundError);
     assert.deepEqual(await lines.routeDialled('4008002222'), { tenantId: t.id, lineId: line.id });
     assert.equal(await lines.routeDialled('4009999999'), undefined);
     assert.equal(await lines.routeDialled('garbage'), undefined);
@@ -131,6 +133,7 @@ eachBackend('tenants, lines and numbers', (ctx) => {
     await assert.rejects(lines.getLine(b.id, lineA.id), NotFoundError);
     await assert.rejects(lines.resolveLine(b.id, lineA.id), NotFoundError);
     await assert.rejects(lines.resolveLine(b.id, '4008003333'), NotFoundError);
+    assert.deepEqual(await lines.resolveLine(b.id, 'main'), lineB, "the name finds the tenant's own line, not another tenant's");
     assert.equal(await lines.findLineByNumber(b.id, '4008003333'), undefined);
     assert.deepEqual(await lines.listNumbers(b.id, lineA.id), []);
     assert.deepEqual(

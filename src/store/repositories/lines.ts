@@ -44,7 +44,7 @@ export interface LinesRepository {
   removeNumber(tenantId: string, digits: string, by?: string): Promise<void>;
   listNumbers(tenantId: string, lineId: string): Promise<PhoneNumber[]>;
   findLineByNumber(tenantId: string, digits: string): Promise<Line | undefined>;
-  /** A line named by its id or by one of its numbers (the API and CLI accept both). Throws NotFoundError. */
+  /** A line named by its id, one of its numbers or its name (the API and CLI accept all three). Throws NotFoundError. */
   resolveLine(tenantId: string, ref: string): Promise<Line>;
   /** Unscoped by design: which tenant and line a dialled number belongs to. */
   routeDialled(digits: string): Promise<{ tenantId: string; lineId: string } | undefined>;
@@ -104,7 +104,10 @@ export function linesRepository(db: Kysely<Database>, clock: Clock): LinesReposi
 
   const resolveLine = async (tenantId: string, ref: string): Promise<Line> => {
     if (isUuid(ref)) return getLine(tenantId, ref);
-    const line = await findByNumber(tenantId, ref);
+    // A number, or else the line's name (unique in the tenant): "E購網" reads better than its id.
+    const line =
+      (await findByNumber(tenantId, ref)) ??
+      (isUuid(tenantId) ? await db.selectFrom('lines').selectAll().where('tenant_id', '=', tenantId).where('name', '=', ref).executeTakeFirst() : undefined);
     if (!line) throw new NotFoundError('line', ref);
     return line;
   };
