@@ -191,6 +191,12 @@ test("'#' while waiting: the keep-place callback is stored before the confirmati
   await node.until(() => node.acd.engine.isIdle(), 'queue empty');
   const cdr = (await queueCallsRepository(node.store.db, clock).list(node.tenantId, { callId }))[0];
   assert.equal(cdr?.outcome, 'callback');
+  // The callback keeps its place: a caller who comes next is second in line, not first.
+  const next = await toQueue(37901);
+  await node.until(() => prompts(next.callId).length > 0, 'the next caller hears the position', 20_000);
+  assert.ok(prompts(next.callId)[0]!.includes('您目前排在第2位'), `the held place counts: ${prompts(next.callId)[0]}`);
+  await next.session.bye();
+  await node.until(() => node.acd.engine.isIdle(), 'queue empty again');
 });
 
 test('the caller hangs up while 1001 rings: CANCEL, 1001 available again, nothing stuck', async () => {

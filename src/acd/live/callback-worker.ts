@@ -41,7 +41,7 @@ export interface CallbackWorkerOptions {
   readonly invite: (opts: InviteOptions) => Promise<SipSession>;
   readonly dialer: Pick<AgentDialer, 'ring' | 'connect'>;
   readonly agents: AgentRegistry;
-  readonly engine: Pick<QueueEngine, 'configOf' | 'agentForCallback' | 'waitingCount' | 'waitingBefore' | 'refresh'>;
+  readonly engine: Pick<QueueEngine, 'configOf' | 'agentForCallback' | 'waitingCount' | 'waitingBefore' | 'refresh'> & Partial<Pick<QueueEngine, 'placeTaken'>>;
   readonly callbacks: CallbacksRepository;
   readonly trunks: Pick<TrunksRepository, 'dialInfo'>;
   /** The zone of a callback's line: its calling windows are read there. */
@@ -151,6 +151,8 @@ export class CallbackWorker {
     if (cb.kind === 'keep-place' && this.opts.engine.waitingBefore(queue, place) > 0) return void (await release('callers ahead of it are waiting'));
     const agent = this.opts.engine.agentForCallback(queue, cb.id, place);
     if (!agent || !agents.apply(agent.id, { type: 'offer' })) return void (await release('no agent free'));
+    // From here the callback is agent time, no longer a place in line (EWT of callers behind it).
+    this.opts.engine.placeTaken?.(queue, cb.id);
     // Wrapped: an async function returning a promise would wait for the whole call.
     return { call: this.work(cb, agent, config, release, now) };
   }

@@ -25,7 +25,8 @@ import type { RecordingsRepository } from '../../store/repositories/recordings.t
 import { queueCallTransition, newQueueCall, type QueueCallEvent, type QueueCallState, type QueueCallStateName } from '../queue-call-state.ts';
 import type { QueueConfig, QueueTarget } from '../queue-config.ts';
 import { route, effectivePriority, type RoundRobinState } from '../router.ts';
-import { HANDLE_SAMPLES, estimateWaitMs, recentHandleMs, servedPerSecond, formatWait } from '../ewt.ts';
+import { estimateWaitMs, formatWait } from '../ewt.ts';
+import { WaitHistory } from './wait-history.ts';
 import type { AgentSnapshot, WaitingCall as RoutedCall } from '../types.ts';
 import { QueueFigures, servesQueue, type QueueLive } from './queue-figures.ts';
 import type { AgentRegistry } from './agent-registry.ts';
@@ -98,17 +99,14 @@ export const CALLBACK_FAILED_TEXT = '抱歉，目前無法為您登記回撥，�
 export class QueueEngine {
   private readonly configs = new Map<string, QueueConfig>();
   private readonly entries = new Map<string, Entry>();
-  /** Answer times per queue (ascending), for the live service rate. */
-  private readonly answered = new Map<string, number[]>();
-  /** Per queue, the handle times (talk + wrap-up) of its latest answered calls (EWT). */
-  private readonly handled = new Map<string, number[]>();
+  /** Answer times, handle times and held places per queue: the EWT's measured inputs. */
+  private readonly history: WaitHistory;
   /** Agent → the CDR and time its wrap-up began. */
   private readonly wrapping = new Map<string, { tenantCdr: Promise<string | null>; since: number }>();
   private readonly figures = new QueueFigures();
   private rr: RoundRobinState = {};
   private scheduled = false;
   private readonly ticker: ReturnType<typeof setInterval>;
-  private readonly startedAt: number;
   private readonly work = new Set<Promise<unknown>>();
   /** The staffing tiers in force per queue; their groups widen routing. */
   readonly tiers: TierWatch;
@@ -118,7 +116,7 @@ export class QueueEngine {
   readonly supervision: Supervision;
 
   constructor(private readonly opts: QueueEngineOptions) {
-    this.startedAt = opts.clock.wallNow();
+    this.history = new WaitHistory(opts.clock);
     this.conversations = new Conversations(opts.media);
     this.supervision = new Supervision({ media: opts.media, dialer: opts.dialer, conversations: this.conversations, log: opts.log, now: () => opts.clock.wallNow() });
     this.tiers = new TierWatch({ clock: opts.clock, ...(opts.onTier ? { onChange: opts.onTier } : {}) });
@@ -225,12 +223,13 @@ export class QueueEngine {
       if (e === entry || e.qc.state !== 'waiting' || c.queue !== me.queue || !config) continue;
       if (before(config, c, me)) position++;
     }
+    // Keep-place callbacks hold places too: the agents will serve those callers first.
+    position += this.history.heldBefore(me.queue, me.firstEnteredAt);
     const now = this.opts.clock.wallNow();
     const staffed = this.opts.agents.snapshots().filter((a) => a.state !== 'offline' && a.state !== 'break' && servesQueue(config, a)).length;
     const ewtMs = estimateWaitMs({
       position,
-      handleMs: recentHandleMs(this.handled.get(me.queue) ?? []),
-      servedPerSecond: servedPerSecond(this.answered.get(me.queue) ?? [], now, undefined, this.startedAt),
+      ...this.history.measures(me.queue, now),
       agentsStaffed: staffed,
       ahtMs: this.opts.ahtMs ?? 180_000,
       now,
@@ -324,6 +323,7 @@ export class QueueEngine {
     entry.offer = ac;
     this.note(caller, 'queue.offered', agent.extension);
     this.track(entry.cdr.then((id) => (id ? this.opts.queueCalls.offered(tenantId, id) : undefined)), 'cdr offered');
+    const offeredAt = clock.wallNow();
     const res = await dialer.ring({
       extension: agent.extension,
       callerLeg: caller.call.legId,
@@ -357,9 +357,7 @@ export class QueueEngine {
     this.step(entry, { type: 'agent-answered' });
     agents.apply(agentId, { type: 'answer' });
     const now = clock.wallNow();
-    const times = this.answered.get(entry.qc.call.queue) ?? [];
-    times.push(now);
-    this.answered.set(entry.qc.call.queue, times);
+    this.history.answeredAt(entry.qc.call.queue, now);
     this.figures.record(entry.qc.call.queue, 'answered', now - entry.qc.call.enteredAt, now);
     this.note(caller, 'queue.answered', agent.extension);
     this.track(entry.cdr.then((id) => (id ? this.opts.queueCalls.answer(tenantId, id, { at: new Date(now), agentId }) : undefined)), 'cdr answer');
@@ -392,10 +390,7 @@ export class QueueEngine {
       .finally(done);
     this.step(entry, { type: result.endedBy === 'agent' ? 'agent-hangup' : 'caller-hangup' });
     agents.apply(agentId, { type: 'hangup' }, config.wrapUpSeconds);
-    const handled = this.handled.get(config.name) ?? [];
-    handled.push(result.talkMs + config.wrapUpSeconds * 1000);
-    if (handled.length > 2 * HANDLE_SAMPLES) handled.splice(0, handled.length - HANDLE_SAMPLES);
-    this.handled.set(config.name, handled);
+    this.history.handledIn(config.name, clock.wallNow() - offeredAt + config.wrapUpSeconds * 1000);
     if (result.recording) {
       const rec = result.recording;
       this.track(
@@ -462,6 +457,7 @@ export class QueueEngine {
         positionEnteredAt: new Date(entry.qc.call.firstEnteredAt),
       });
       this.note(caller, 'callback.id', cb.id);
+      this.history.placeHeld(config.name, cb.id, entry.qc.call.firstEnteredAt);
       log.info({ callId: caller.call.sipCallId, callback: cb.id, queue: config.name }, 'callback recorded');
       this.endCdr(entry, 'callback');
       await caller.say(`已為您登記回撥，我們會在${this.callbackWhen(caller, pos.ewtMs)}回撥給您。感謝您的來電，再見。`);
@@ -511,6 +507,11 @@ export class QueueEngine {
   }
 
   /** Callers waiting in `queue` who entered before `at`: a keep-place callback waits for them. */
+  /** The callback worker took up (or gave up) a keep-place callback: its place is no longer held. */
+  placeTaken(queue: string, id: string): void {
+    this.history.placeTaken(queue, id);
+  }
+
   waitingBefore(queue: string, at: number): number {
     let n = 0;
     for (const e of this.entries.values()) if (e.qc.state === 'waiting' && e.qc.call.queue === queue && e.qc.call.firstEnteredAt < at) n++;
