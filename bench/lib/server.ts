@@ -30,6 +30,8 @@ export interface ServerOptions {
   readonly databaseUrl?: string;
   /** SURGELINE_ADMIN_KEY, so the bench can read call records through the API. */
   readonly adminKey?: string;
+  /** More environment for the server (e.g. SURGELINE_DEMO_TRUNK). */
+  readonly env?: Record<string, string>;
 }
 
 export interface DigitLog {
@@ -110,6 +112,7 @@ export class BenchServer {
           ...(opts.mediaWorkers !== undefined ? { SURGELINE_MEDIA_WORKERS: String(opts.mediaWorkers) } : {}),
           ...(opts.databaseUrl !== undefined ? { DATABASE_URL: opts.databaseUrl } : {}),
           ...(opts.adminKey !== undefined ? { SURGELINE_ADMIN_KEY: opts.adminKey } : {}),
+          ...opts.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
