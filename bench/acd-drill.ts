@@ -66,7 +66,10 @@ const CB_AFTER_S = Number(flags['callback-after']);
 const DRAIN_S = Number(flags.drain);
 
 const PORTS = { sip: 7460, http: 7463, rtp: '50000-54999', callerBase: 7470, callerSurge: 7472, carrier: 7478, agentBase: 7600 };
-const MEDIA = { callerBase: 7480, callerSurge: 7490, carrier: 7510, agentBase: 8000 };
+// Callers' SDP uses [auto_media_port]: SIPp moves it up 2 ports per call from -mp, so each caller
+// SIPp gets a range of its own far from every other port here (a first plan that started them at
+// 7480 walked into the agents' SIP ports after 60 calls and sent them our prompts).
+const MEDIA = { callerBase: 20000, callerSurge: 30000, carrier: 7510, agentBase: 8000 };
 const ADMIN_KEY = 'bench-drill-admin-key-0123456789abcdef';
 const PASSWORD = 'drill-agent-pass';
 const OUT = path.join(ROOT, 'bench/out/drill');
