@@ -21,3 +21,6 @@ export const lineParam = z.string().min(1).max(200).describe('a line id or one o
 export const flowParam = z.string().min(1).max(200).describe('a flow id or name');
 export const slotParam = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'a slot name: letters, digits, "_" and "-", at most 32').describe('an announcement slot, e.g. banner');
 export const idParam = z.string().min(1).max(200);
+
+/** A call named in a path: our call id or the SIP Call-ID of one of its legs. */
+export const callRefParam = z.object({ id: idParam.max(500).describe("our call id or the caller's SIP Call-ID") });

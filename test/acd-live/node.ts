@@ -26,6 +26,7 @@ import { storeForRuntime } from '../../src/ivr/store-adapter.ts';
 import { CachedTts } from '../../src/tts/cache.ts';
 import { EspeakTts } from '../../src/tts/espeak.ts';
 import type { SipSession } from '../../src/sip/ua/session.ts';
+import type { TestPhone } from '../agents/phone.ts';
 import type { JourneyEntry } from '../../src/flows/interpreter.ts';
 import { AgentPhones } from '../../src/agents/phones.ts';
 import { AgentDialer } from '../../src/agents/dialer.ts';
@@ -34,6 +35,29 @@ import { LiveAcd } from '../../src/acd/live/live-acd.ts';
 import type { TierChange } from '../../src/acd/live/tier-watch.ts';
 
 export const PASSWORD = 'agent-secret-37';
+
+/** Our RTP port for a session, from its far end's view (the m=audio line of the SDP it got from us). */
+export function legPort(session: SipSession): number {
+  const m = /m=audio (\d+)/.exec(session.remoteSdp.toString('utf8'));
+  assert.ok(m, 'the answer has an audio line');
+  return Number(m[1]);
+}
+
+/**
+ * A caller (RTP at `rtpPort`) dials E購網, presses 0 during the welcome, and `phone` answers
+ * after 200 ms: resolves once the call is in conversation (bridged, recording if the queue records).
+ */
+export async function bridgedCall(node: AcdNode, phone: TestPhone, rtpPort: number): Promise<{ session: SipSession; callId: string }> {
+  phone.behaviour = { kind: 'answer', afterMs: 200 };
+  const before = phone.sessions.length;
+  const session = await node.dial('4008001111', rtpPort);
+  const callId = await node.callIdOf(session.callId);
+  await node.until(() => node.journeyOf(callId).some((e) => e.kind === 'node' && e.node === 'welcome'), 'the welcome');
+  await node.press(session, '0');
+  await node.until(() => phone.sessions.length === before + 1, `${phone.extension} answered`, 20_000);
+  await node.until(() => node.acd.engine.stateOf(callId) === 'bridged' && node.acd.engine.conversations.get(callId) !== undefined, 'in conversation');
+  return { session, callId };
+}
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A prompt cache that tells the test which text is about to be played. */

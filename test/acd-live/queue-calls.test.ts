@@ -21,7 +21,7 @@ import { agentEventsRepository } from '../../src/store/repositories/agent-events
 import { TestPhone } from '../agents/phone.ts';
 import { RtpPeer } from '../agents/rtp-peer.ts';
 import { goertzel, rmsDbfs } from '../media/tone-analysis.ts';
-import { startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
+import { legPort, startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
 
 const clock = realClock();
 let node: AcdNode;
@@ -70,12 +70,6 @@ async function toQueue(rtpPort = 37900): Promise<{ session: SipSession; callId: 
 }
 
 const prompts = (callId: string): string[] => node.journeyOf(callId).flatMap((e) => (e.kind === 'prompt' && e.node === 'queue' && e.text ? [e.text] : []));
-
-function legPort(session: SipSession): number {
-  const m = /m=audio (\d+)/.exec(session.remoteSdp.toString('utf8'));
-  assert.ok(m, 'the answer has an audio line');
-  return Number(m[1]);
-}
 
 test('0 → queue: position/EWT heard, 1001 rings with X-Surgeline headers, answers, audio bridged, hang-up ends both, CDR written', async () => {
   p1001.behaviour = { kind: 'answer', afterMs: 3000 }; // inside the 5 s ring timeout

@@ -17,11 +17,10 @@ import { ULAW_DECODE } from '../../src/media/codecs/g711.ts';
 import { ConflictError, NotFoundError } from '../../src/store/errors.ts';
 import { queuesRepository } from '../../src/store/repositories/queues.ts';
 import { recordingsRepository } from '../../src/store/repositories/recordings.ts';
-import type { SipSession } from '../../src/sip/ua/session.ts';
 import { TestPhone } from '../agents/phone.ts';
 import { RtpPeer } from '../agents/rtp-peer.ts';
 import { goertzel, rmsDbfs } from '../media/tone-analysis.ts';
-import { startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
+import { bridgedCall, legPort, startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
 
 const clock = realClock();
 let node: AcdNode;
@@ -51,24 +50,6 @@ after(async () => {
   await node?.close();
 });
 
-async function bridgedCall(): Promise<{ session: SipSession; callId: string }> {
-  phone.behaviour = { kind: 'answer', afterMs: 200 };
-  const sessionsBefore = phone.sessions.length;
-  const session = await node.dial('4008001111', 37460);
-  const callId = await node.callIdOf(session.callId);
-  await node.until(() => node.journeyOf(callId).some((e) => e.kind === 'node' && e.node === 'welcome'), 'the welcome');
-  await node.press(session, '0');
-  await node.until(() => phone.sessions.length === sessionsBefore + 1, '1001 answered', 20_000);
-  await node.until(() => node.acd.engine.stateOf(callId) === 'bridged', 'bridged');
-  return { session, callId };
-}
-
-function legPort(session: SipSession): number {
-  const m = /m=audio (\d+)/.exec(session.remoteSdp.toString('utf8'));
-  assert.ok(m, 'the answer has an audio line');
-  return Number(m[1]);
-}
-
 /** One channel of a stereo µ-law WAV between two times, as 16-bit samples. */
 function channel(data: Uint8Array, ch: 0 | 1, fromMs: number, toMs: number): Int16Array {
   const from = Math.max(0, Math.round(fromMs * 8));
@@ -79,7 +60,7 @@ function channel(data: Uint8Array, ch: 0 | 1, fromMs: number, toMs: number): Int
 }
 
 test('paused stretch: silence in both channels of the WAV, stored with the recording; the tone is there before and after', async () => {
-  const { session, callId } = await bridgedCall();
+  const { session, callId } = await bridgedCall(node, phone, 37460);
   const conversations = node.acd.engine.conversations;
   // The recording starts a moment after the bridge: wait until pausing is possible.
   let paused: Awaited<ReturnType<typeof conversations.pauseRecording>> | undefined;
@@ -142,7 +123,7 @@ test('a queue that records nothing: pausing is a conflict, not a silent success'
   await queues.update(node.tenantId, 'egou-orders', { ...q.config, recording: { ...q.config.recording, enabled: false } }, 'test');
   await node.acd.engine.refresh();
   await node.until(() => node.acd.agents.get(agentId)?.state === 'available', '1001 available after wrap-up', 10_000);
-  const { session, callId } = await bridgedCall();
+  const { session, callId } = await bridgedCall(node, phone, 37460);
   await assert.rejects(node.acd.engine.conversations.pauseRecording(callId, true, 'x'), (err: unknown) => err instanceof ConflictError && /not recorded/.test(err.message));
   await session.bye();
   await node.until(() => node.acd.engine.isIdle(), 'queue empty');

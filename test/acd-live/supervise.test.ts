@@ -19,7 +19,7 @@ import type { SipSession } from '../../src/sip/ua/session.ts';
 import { TestPhone } from '../agents/phone.ts';
 import { RtpPeer } from '../agents/rtp-peer.ts';
 import { goertzel } from '../media/tone-analysis.ts';
-import { startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
+import { bridgedCall, legPort, startAcdNode, PASSWORD, sleep, type AcdNode } from './node.ts';
 
 const clock = realClock();
 let node: AcdNode;
@@ -55,25 +55,10 @@ after(async () => {
   await node?.close();
 });
 
-async function bridgedCall(): Promise<{ session: SipSession; callId: string }> {
-  await node.until(() => node.acd.agents.get(agentId)?.state === 'available', '1001 available', 10_000);
-  agentPhone.behaviour = { kind: 'answer', afterMs: 200 };
-  const before = agentPhone.sessions.length;
-  const session = await node.dial('4008001111', 36800);
-  const callId = await node.callIdOf(session.callId);
-  await node.until(() => node.journeyOf(callId).some((e) => e.kind === 'node' && e.node === 'welcome'), 'the welcome');
-  await node.press(session, '0');
-  await node.until(() => agentPhone.sessions.length === before + 1, '1001 answered', 20_000);
-  await node.until(() => node.acd.engine.conversations.get(callId) !== undefined, 'in conversation');
-  return { session, callId };
-}
-
-const portOf = (s: SipSession): number => Number(/m=audio (\d+)/.exec(s.remoteSdp.toString('utf8'))![1]);
-
 /** Every party sends its tone at once; which tones each far end heard. */
 async function whoHears(parties: { rtp: RtpPeer; session: SipSession; hz: number }[]): Promise<Map<RtpPeer, number[]>> {
   for (const p of parties) p.rtp.received.length = 0;
-  await Promise.all(parties.map((p) => p.rtp.sendTone(portOf(p.session), p.hz, 800)));
+  await Promise.all(parties.map((p) => p.rtp.sendTone(legPort(p.session), p.hz, 800)));
   await sleep(150);
   const out = new Map<RtpPeer, number[]>();
   for (const p of parties) {
@@ -85,7 +70,8 @@ async function whoHears(parties: { rtp: RtpPeer; session: SipSession; hz: number
 }
 
 test('listen, whisper, barge: who hears whom; the supervisor hanging up leaves the call as it was', async () => {
-  const { session, callId } = await bridgedCall();
+  await node.until(() => node.acd.agents.get(agentId)?.state === 'available', '1001 available', 10_000);
+  const { session, callId } = await bridgedCall(node, agentPhone, 36800);
   const sup = node.acd.engine.supervision;
   supPhone.behaviour = { kind: 'answer', afterMs: 100 };
   const invitesBefore = supPhone.invites.length;
@@ -123,7 +109,8 @@ test('listen, whisper, barge: who hears whom; the supervisor hanging up leaves t
 });
 
 test("the caller hanging up ends the supervisor's call; refusals name the reason", async () => {
-  const { session, callId } = await bridgedCall();
+  await node.until(() => node.acd.agents.get(agentId)?.state === 'available', '1001 available', 10_000);
+  const { session, callId } = await bridgedCall(node, agentPhone, 36800);
   const sup = node.acd.engine.supervision;
   await assert.rejects(sup.supervise(callId, '1001', 'listen', 'x'), ConflictError, 'the agent cannot supervise its own call');
   supPhone.behaviour = { kind: 'reject', status: 486 };

@@ -138,15 +138,11 @@ export class Supervision {
     sup.mode = mode;
   }
 
-  /** Once per supervisor: out of the mixes, leg released, BYE if still up. */
+  /** Once per supervisor: BYE if still up, leg released (which takes it out of every mix). */
   private async leave(callId: string, sup: Supervisor, c: Conversation | undefined): Promise<void> {
     if (this.byCall.get(callId) !== sup) return;
     this.byCall.delete(callId);
-    if (c && !c.ended.aborted) {
-      await this.opts.media.mix(c.legId, []).catch(() => undefined);
-      await this.opts.media.mix(c.callerLegId, []).catch(() => undefined);
-      c.note('supervisor.left', sup.extension);
-    }
+    if (c && !c.ended.aborted) c.note('supervisor.left', sup.extension);
     await this.hangUp(sup);
     this.opts.log.info({ callId, supervisor: sup.extension }, 'supervisor left');
   }

@@ -5,12 +5,11 @@
  * recording (GET /recordings/{id} → pauses), the call's journey says who paused and when,
  * and each change is audited. An agent's key may act only on its own call.
  */
-import { z } from 'zod';
 import { type AcdLive, requireOwnAgent } from '../acd.ts';
 import { ALL_ROLES } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Registrar } from '../route.ts';
-import { idParam } from '../schemas.ts';
+import { callRefParam } from '../schemas.ts';
 
 export function registerCallRecordingRoutes(r: Registrar, acd: AcdLive | undefined): void {
   for (const action of ['pause', 'resume'] as const) {
@@ -20,7 +19,7 @@ export function registerCallRecordingRoutes(r: Registrar, acd: AcdLive | undefin
       summary: action === 'pause' ? "Pause a call's recording, e.g. while the caller gives card details (an agent key: its own call)" : "Resume a paused call's recording (an agent key: its own call)",
       tag: 'calls',
       access: ALL_ROLES,
-      params: z.object({ id: idParam.max(500).describe("our call id or the caller's SIP Call-ID") }),
+      params: callRefParam,
       errors: { 404: 'the call is not in conversation with an agent on this node', 409: 'the call is not recorded, or its recording is not running', 503: 'this node runs no queue runtime' },
       handler: async ({ tenantId, principal, params }) => {
         if (!acd?.conversation || !acd.pauseRecording) throw new ApiError('unavailable', 'this node runs no queue runtime: recordings cannot be paused here');

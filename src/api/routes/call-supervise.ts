@@ -10,10 +10,10 @@ import type { AcdLive, SupervisionLike } from '../acd.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Registrar } from '../route.ts';
-import { idParam } from '../schemas.ts';
+import { callRefParam } from '../schemas.ts';
 
 export function registerCallSuperviseRoutes(r: Registrar, acd: AcdLive | undefined): void {
-  const params = z.object({ id: idParam.max(500).describe("our call id or the caller's SIP Call-ID") });
+  const params = callRefParam;
   const errors = { 404: 'the call is not in conversation with an agent on this node (or has no supervisor)', 503: 'this node runs no queue runtime' };
   const resolve = (tenantId: string, id: string): { sup: SupervisionLike; callId: string } => {
     const sup = acd?.supervision?.(tenantId);
