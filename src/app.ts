@@ -21,6 +21,10 @@ import { AgentPhones } from './agents/phones.ts';
 import { agentsRepository } from './store/repositories/agents.ts';
 import { AgentDialer } from './agents/dialer.ts';
 import { LiveAcd } from './acd/live/live-acd.ts';
+import { TenantAcds } from './acd/live/tenant-acds.ts';
+import { httpAudioStore, localAudioStore } from './storage/audio-store.ts';
+import { tenantsRepository } from './store/repositories/tenants.ts';
+import { trunksRepository } from './store/repositories/trunks.ts';
 import { acdFromRegistries } from './api/acd.ts';
 import { FeatureCodes, isFeatureCall } from './agents/feature-codes.ts';
 import { tierAnnouncer } from './acd/live/tier-announcer.ts';
@@ -90,6 +94,18 @@ export async function startApp(opts: AppOptions): Promise<App> {
     if (seeded.adminKey !== undefined) opts.announce?.(`admin API key of tenant "demo" (shown once): ${seeded.adminKey}`);
     // Only the agents' HA1s are stored: this is the one time a generated password can be shown.
     if (seeded.demoPassword !== undefined) opts.announce?.(`SIP password of demo agents 1001-1004 (domain "demo", shown once): ${seeded.demoPassword}`);
+    // Recordings and voicemails: the data directory, or an HTTP store that every node reads.
+    const audio = config.audioStore
+      ? httpAudioStore({ dataDir: config.dataDir, baseUrl: config.audioStore, log: logger, ...(config.audioStoreAuth ? { authorization: config.audioStoreAuth } : {}) })
+      : localAudioStore(config.dataDir);
+    // Before any call: what an earlier run left in the data directory is moved in the background.
+    const adopted = await audio.adopt();
+    if (adopted > 0) logger.info({ files: adopted, store: config.audioStore }, 'audio left in the data directory goes to the audio store');
+    const retryAudio = (): void => void audio.retry().catch((err: unknown) => logger.warn({ err: String(err) }, 'audio store retry failed'));
+    if (adopted > 0) retryAudio();
+    const audioRetry = setInterval(retryAudio, 60_000);
+    audioRetry.unref();
+    started.push(() => clearInterval(audioRetry));
     const bus = new EventBus((err, e) => logger.warn({ err: String(err), event: e.type }, 'event subscriber failed'));
 
     const media = await MediaEngine.start({
@@ -107,10 +123,14 @@ export async function startApp(opts: AppOptions): Promise<App> {
     started.push(() => media.close());
     const prompts = new PromptCache(tts, media);
 
-    // Agents' phones authenticate against the HA1s the store keeps (realm = tenant slug).
+    // Agents' phones authenticate against the HA1s the store keeps (realm = tenant slug, from
+    // the AOR's host; a host that is no tenant's slug, such as the server's address, is "demo").
     const agents = agentsRepository(store.db, clock);
+    const tenants = tenantsRepository(store.db, clock);
+    const trunks = trunksRepository(store.db, clock);
     const phones = new AgentPhones({
       realm: 'demo',
+      realmOf: async (host) => (await tenants.findBySlug(host))?.slug,
       algorithms: config.digestAlgorithms,
       clock,
       logger,
@@ -129,37 +149,49 @@ export async function startApp(opts: AppOptions): Promise<App> {
     started.push(() => ua.close());
 
     const trunk = opts.trunk ?? (process.env.SURGELINE_DEMO_TRUNK || undefined);
-    // The live ACD of the demo tenant (the agent phones' realm): queues, agents, voicemail.
-    const dialer = new AgentDialer({
-      invite: (o) => ua.invite(o),
-      media,
-      mediaAddress: config.host,
-      contacts: (ext) => phones.contacts(ext),
-      log: logger,
-      agentRtpTimeoutMs: config.agentRtpTimeout * 1000,
-    });
-    // Staffing tiers go on the event stream and switch the announcement presets they name.
-    const tiers = tierAnnouncer({ db: store.db, clock, log: logger, tenantId: seeded.tenantId, publish: (e) => bus.publish(e) });
-    const acd = new LiveAcd({
-      db: store.db,
-      tenantId: seeded.tenantId,
-      onTier: tiers.onTier,
-      tenantSlug: 'demo',
-      dataDir: config.dataDir,
-      clock,
-      log: logger,
-      media,
-      dialer,
+    // One live ACD per tenant (queues, agents, voicemail, callbacks), each following the phones of its realm.
+    const acds = new TenantAcds({
+      tenants: {
+        list: () => tenants.list(),
+        byId: (id) => tenants.get(id).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+        bySlug: (slug) => tenants.findBySlug(slug),
+      },
       phones,
-      // Every agent state change goes on the event stream (wallboards, `calls tail`).
-      onAgentChange: (a) =>
-        bus.publish({ type: 'agent.state', tenantId: seeded.tenantId, agentId: a.id, extension: a.extension, at: a.stateSince, state: a.state, reason: a.state === 'break' ? (a.breakReason ?? null) : null }),
-      // Callbacks are dialled through the tenant's trunk (SURGELINE_DEMO_TRUNK seeds it).
-      invite: (o) => ua.invite(o),
-      mediaAddress: config.host,
+      log: logger,
+      make: (tenant) => {
+        const dialer = new AgentDialer({
+          invite: (o) => ua.invite(o),
+          media,
+          mediaAddress: config.host,
+          contacts: (ext) => phones.contacts(ext, tenant.slug),
+          log: logger,
+          agentRtpTimeoutMs: config.agentRtpTimeout * 1000,
+        });
+        // Staffing tiers go on the event stream and switch the announcement presets they name.
+        const tiers = tierAnnouncer({ db: store.db, clock, log: logger, tenantId: tenant.id, publish: (e) => bus.publish(e) });
+        return new LiveAcd({
+          db: store.db,
+          tenantId: tenant.id,
+          onTier: tiers.onTier,
+          tenantSlug: tenant.slug,
+          dataDir: config.dataDir,
+          audio,
+          clock,
+          log: logger,
+          media,
+          dialer,
+          phones,
+          // Every agent state change goes on the event stream (wallboards, `calls tail`).
+          onAgentChange: (a) =>
+            bus.publish({ type: 'agent.state', tenantId: tenant.id, agentId: a.id, extension: a.extension, at: a.stateSince, state: a.state, reason: a.state === 'break' ? (a.breakReason ?? null) : null }),
+          // Callbacks are dialled through the tenant's trunk (SURGELINE_DEMO_TRUNK seeds the demo's).
+          invite: (o) => ua.invite(o),
+          mediaAddress: config.host,
+        });
+      },
     });
-    await acd.start();
-    started.push(() => acd.close());
+    await acds.start();
+    started.push(() => acds.close());
     const runtime = new FlowRuntime({
       store: storeForRuntime(store.db, clock, { log: logger }),
       clock,
@@ -170,7 +202,9 @@ export async function startApp(opts: AppOptions): Promise<App> {
       invite: (o) => ua.invite(o),
       mediaAddress: config.host,
       ...(trunk !== undefined ? { trunk } : {}),
-      acd,
+      // Transfers dial through the call's tenant's own trunk when it has one.
+      trunkOf: (tenantId) => trunks.dialInfo(tenantId).catch((err: unknown) => (err instanceof NotFoundError ? undefined : Promise.reject(err))),
+      acd: acds,
     });
     // Runs before ua.close (reverse order): hangs up live calls and writes their records.
     started.push(() => runtime.close());
@@ -178,7 +212,8 @@ export async function startApp(opts: AppOptions): Promise<App> {
     await runtime.warmLines(DEMO_LINES.map((l) => l.number));
 
     // Agents' feature codes (*78 DND, *79 back) are taken before the lines' routing.
-    const features = new FeatureCodes({ agents: () => acd.agents, log: logger });
+    // The From of an agent's INVITE is authenticated in its realm by now (phones.screenInvite).
+    const features = new FeatureCodes({ agents: (request) => acds.bySlug(phones.fromOf(request)?.realm ?? phones.realm)?.agents, log: logger });
     const calls = new CallManager({ ua, media, clock, logger, mediaAddress: config.host, route: features.wrap(runtime.route) });
     calls.onCall((call) => (isFeatureCall(call) ? features.handle(call) : runtime.handle(call)));
 
@@ -196,18 +231,25 @@ export async function startApp(opts: AppOptions): Promise<App> {
       tts,
       // The API reads and changes agents' live states through the ACD's registry; audio is served from the data dir.
       acd: {
-        ...acdFromRegistries((tenantId) => (acd.serves(tenantId) ? acd.agents : undefined)),
+        ...acdFromRegistries((tenantId) => acds.get(tenantId)?.agents),
         queueLive: (tenantId, queue) => {
-          const figures = acd.serves(tenantId) ? acd.engine.liveFigures(queue) : undefined;
-          return figures && { ...figures, tier: acd.engine.tiers.level(queue) ?? { level: 0, since: null } };
+          const acd = acds.get(tenantId);
+          const figures = acd?.engine.liveFigures(queue);
+          return figures && { ...figures, tier: acd?.engine.tiers.level(queue) ?? { level: 0, since: null } };
         },
-        agentsChanged: (tenantId) => (acd.serves(tenantId) ? acd.refreshAgents() : Promise.resolve()),
-        supervision: (tenantId) => (acd.serves(tenantId) ? acd.engine.supervision : undefined),
-        conversation: (tenantId, callId) => (acd.serves(tenantId) ? acd.engine.conversations.get(callId) : undefined),
+        // An agent edit of a tenant without a running ACD yet (a new tenant) starts it.
+        agentsChanged: async (tenantId) => {
+          const running = acds.get(tenantId);
+          if (running) await running.refreshAgents();
+          else await acds.acdFor(tenantId);
+        },
+        supervision: (tenantId) => acds.get(tenantId)?.engine.supervision,
+        conversation: (tenantId, callId) => acds.get(tenantId)?.engine.conversations.get(callId),
         pauseRecording: (tenantId, callId, paused, actor) =>
-          acd.serves(tenantId) ? acd.engine.conversations.pauseRecording(callId, paused, actor) : Promise.reject(new NotFoundError('call in conversation', callId)),
+          acds.get(tenantId)?.engine.conversations.pauseRecording(callId, paused, actor) ?? Promise.reject(new NotFoundError('call in conversation', callId)),
       },
       dataDir: config.dataDir,
+      audio,
       status: () => ({
         calls: ua.activeCalls,
         store: store.kind,

@@ -20,6 +20,10 @@ export interface Config {
   readonly logLevel: string;
   /** Digest algorithms offered to phones, in order (RFC 8760 §2.4: the UAC takes the first it supports). */
   readonly digestAlgorithms: readonly ('MD5' | 'SHA-256')[];
+  /** Base URL of an HTTP audio store for recordings and voicemails (PUT/GET/DELETE); none: the data directory. */
+  readonly audioStore?: string | undefined;
+  /** Authorization header for the audio store; from the environment only (SURGELINE_AUDIO_STORE_AUTH), never a flag. */
+  readonly audioStoreAuth?: string | undefined;
 }
 
 const portSchema = z.coerce.number().int().min(1).max(65535);
@@ -48,6 +52,7 @@ const configSchema = z.object({
   mediaNice: z.coerce.number().int().min(-20).max(19),
   agentRtpTimeout: z.coerce.number().int().min(0).max(3600),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  audioStore: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// base URL' }).optional(),
   digestAlgorithms: z
     .string()
     .transform((s) => s.split(',').map((a) => a.trim().toUpperCase()))
@@ -71,6 +76,12 @@ export const CONFIG_FLAGS = {
   'agent-rtp-timeout': { type: 'string', env: 'SURGELINE_AGENT_RTP_TIMEOUT', default: '0', help: "seconds without audio from an agent's phone before its call is ended (0: never)" },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
+  'audio-store': {
+    type: 'string',
+    env: 'SURGELINE_AUDIO_STORE',
+    default: undefined,
+    help: 'http(s) base URL that takes recordings and voicemails by PUT (Authorization from SURGELINE_AUDIO_STORE_AUTH); default: keep them in the data dir',
+  },
 } as const;
 
 type FlagName = keyof typeof CONFIG_FLAGS;
@@ -101,12 +112,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     agentRtpTimeout: pick('agent-rtp-timeout'),
     logLevel: pick('log-level'),
     digestAlgorithms: pick('sip-digest'),
+    audioStore: pick('audio-store'),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`invalid ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  const audioStoreAuth = env['SURGELINE_AUDIO_STORE_AUTH'] || undefined;
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir), ...(audioStoreAuth !== undefined ? { audioStoreAuth } : {}) };
 }
 
 export function configHelp(): string {

@@ -54,7 +54,8 @@ export function isFeatureCall(call: Pick<Call, 'route'>): boolean {
 }
 
 export class FeatureCodes {
-  constructor(private readonly opts: { agents: () => FeatureAgents | undefined; log: Logger }) {}
+  /** `agents`: the live agents of the tenant whose agent sent the request (its From's realm). */
+  constructor(private readonly opts: { agents: (request: SipRequest) => FeatureAgents | undefined; log: Logger }) {}
 
   /** A router that takes feature codes and hands every other INVITE to `inner`. */
   wrap(inner: CallRouter): CallRouter {
@@ -71,7 +72,7 @@ export class FeatureCodes {
     } catch {
       extension = undefined;
     }
-    const agents = this.opts.agents();
+    const agents = this.opts.agents(request);
     const agent = extension === undefined ? undefined : agents?.byExt(extension);
     if (!agents || !agent || extension === undefined) return { reject: { status: 403, reason: 'Forbidden: feature codes are for agents' } };
     const applied = agents.apply(agent.id, { type: FEATURE_CODES[feature] });

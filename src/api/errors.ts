@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   unprocessable: 422,
   too_many_requests: 429,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
 } as const;
 

@@ -6,6 +6,7 @@
  * Errors, Fastify's own and the store's included, always come back as
  * `{ "error": { "code", "message" } }`.
  */
+import { localAudioStore, type AudioStore } from '../storage/audio-store.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { realClock, type Clock } from '../clock.ts';
@@ -68,6 +69,8 @@ export interface ApiOptions {
   readonly acd?: AcdLive;
   /** Where voicemail and recording WAVs live (their stored paths are relative to it). Absent: audio routes 503. */
   readonly dataDir?: string;
+  /** Where recordings and voicemails are read from (src/storage/audio-store.ts); default the data directory. */
+  readonly audio?: AudioStore;
 }
 
 /**
@@ -159,8 +162,10 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerQueueRoutes(r, opts.acd);
   registerQueueCallRoutes(r);
   registerCallbackRoutes(r);
-  registerVoicemailRoutes(r, opts.dataDir);
-  registerRecordingRoutes(r, opts.dataDir);
+  // Audio comes from the node's audio store; given only a data directory, from there.
+  const audio = opts.audio ?? (opts.dataDir !== undefined ? localAudioStore(opts.dataDir) : undefined);
+  registerVoicemailRoutes(r, audio);
+  registerRecordingRoutes(r, audio);
   registerTrunkRoutes(r);
   registerAuditRoutes(r);
   registerEventRoutes(r);

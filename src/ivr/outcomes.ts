@@ -18,7 +18,8 @@ import { LivePort } from './live-port.ts';
 import { callbackUnavailable, holdInQueue, TRANSFER_FAILED_TEXT, TRANSFER_WAIT_TEXT, voicemailUnavailable } from './placeholders.ts';
 import type { PromptCache } from './prompt-cache.ts';
 import { transfer } from './transfer.ts';
-import type { FlowCall, LiveAcd } from '../acd/live/live-acd.ts';
+import type { AcdDirectory, FlowCall } from '../acd/live/live-acd.ts';
+import type { TrunkDialInfo } from '../store/repositories/trunks.ts';
 
 export interface OutcomeDeps {
   readonly clock: Clock;
@@ -28,10 +29,12 @@ export interface OutcomeDeps {
   readonly invite: (opts: InviteOptions) => Promise<SipSession>;
   readonly mediaAddress: string;
   readonly trunk?: string;
+  /** The tenant's outbound trunk (URI, digest, caller ID); undefined: none, `trunk` is used. */
+  readonly trunkOf?: (tenantId: string) => Promise<TrunkDialInfo | undefined>;
   /** How long the queue placeholder holds a caller; default 10 min. */
   readonly queueHoldMs?: number;
-  /** The live ACD (queues, agents, voicemail); absent or not serving the tenant: placeholders. */
-  readonly acd?: LiveAcd;
+  /** The live ACD of a call's tenant (queues, agents, voicemail); absent or none for the tenant: placeholders. */
+  readonly acd?: AcdDirectory;
   /** What a line's announcement slot says now (null: nothing): comfort and peak-shifting messages. */
   readonly slotText?: (tenantId: string, lineId: string, slot: string) => string | null;
 }
@@ -52,7 +55,7 @@ export async function carryOut(
     rec.outcome = 'error';
     rec.journey.push({ kind: 'end', at: deps.clock.wallNow(), end: 'error', reason });
   };
-  const acd = deps.acd?.serves(rec.base.tenantId) ? deps.acd : undefined;
+  const acd = await deps.acd?.acdFor(rec.base.tenantId);
   const flowCall = (): FlowCall => ({
     call,
     callId: rec.id,
@@ -98,15 +101,22 @@ export async function carryOut(
       return;
     case 'transfer': {
       if (target?.kind !== 'transfer') return;
-      if (!deps.trunk) {
+      // The tenant's own trunk first (issue 4 §7), the node's default trunk otherwise.
+      const own = await deps.trunkOf?.(rec.base.tenantId).catch((err: unknown) => {
+        deps.log.warn({ err: String(err) }, 'tenant trunk could not be read: the default trunk is used');
+        return undefined;
+      });
+      const trunk = own ?? (deps.trunk ? { uri: deps.trunk, username: null, realm: null, ha1Md5: null, callerId: null } : undefined);
+      if (!trunk) {
         endWithError('no trunk');
         await port.play({ text: TRANSFER_FAILED_TEXT }, { bargeIn: false });
         return;
       }
       void port.play({ text: TRANSFER_WAIT_TEXT }, { bargeIn: false });
       const result = await transfer({ invite: deps.invite, media: deps.media, mediaAddress: deps.mediaAddress, log: deps.log }, call, target.to, {
-        trunk: deps.trunk,
-        callerId: target.callerId ?? defaultCallerId,
+        trunk: trunk.uri,
+        ...(trunk.ha1Md5 && trunk.username && trunk.realm ? { credentials: { username: trunk.username, realm: trunk.realm, ha1: trunk.ha1Md5 } } : {}),
+        callerId: target.callerId ?? trunk.callerId ?? defaultCallerId,
         onAnswered: (sipCallId) => rec.legs.push({ role: 'transfer', sipCallId, to: target.to }),
       });
       if (!result.ok) {

@@ -59,8 +59,10 @@ export interface FlowRuntimeOptions {
   readonly invite: (opts: InviteOptions) => Promise<SipSession>;
   /** The address our SDP advertises (transfer legs). */
   readonly mediaAddress: string;
-  /** SIP URI of the trunk transfers go through (SURGELINE_DEMO_TRUNK); none: transfers end as errors. */
+  /** SIP URI of the trunk transfers go through when the tenant has none (SURGELINE_DEMO_TRUNK); neither: transfers end as errors. */
   readonly trunk?: string;
+  /** The tenant's own outbound trunk (the trunks table), tried before `trunk`. */
+  readonly trunkOf?: OutcomeDeps['trunkOf'];
   /** Default 5 s. */
   readonly progressMs?: number;
   /** How long the queue placeholder holds a caller; default 10 min. */

@@ -15,6 +15,7 @@ import { answerOffer, createOffer, parseAnswer, type AudioCodecName } from '../m
 import { InviteFailedError } from '../sip/ua/outbound-invite.ts';
 import type { SipSession } from '../sip/ua/session.ts';
 import type { InviteOptions } from '../sip/ua/outbound-invite.ts';
+import type { ClientCredentials } from '../sip/auth/client.ts';
 import { escapeUser, formatUri, parseUri } from '../sip/uri.ts';
 
 export interface TransferDeps {
@@ -36,7 +37,7 @@ export function trunkTarget(trunk: string, number: string): string {
 }
 
 /** Runs the bridged call to its end; resolves when both sides are down. */
-export async function transfer(deps: TransferDeps, call: Call, to: string, opts: { trunk: string; callerId: string; ringTimeoutMs?: number; onAnswered?: (sipCallId: string) => void }): Promise<TransferResult> {
+export async function transfer(deps: TransferDeps, call: Call, to: string, opts: { trunk: string; credentials?: ClientCredentials; callerId: string; ringTimeoutMs?: number; onAnswered?: (sipCallId: string) => void }): Promise<TransferResult> {
   const { media, log } = deps;
   let uri: string;
   try {
@@ -56,6 +57,7 @@ export async function transfer(deps: TransferDeps, call: Call, to: string, opts:
       uri,
       from: `sip:${escapeUser(opts.callerId)}@${host}`,
       sdp: Buffer.from(marshalSdp(offer)),
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
       signal: call.signal,
       timeoutMs: opts.ringTimeoutMs ?? 30_000,
     });

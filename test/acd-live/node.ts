@@ -33,6 +33,7 @@ import { AgentDialer } from '../../src/agents/dialer.ts';
 import { agentsRepository } from '../../src/store/repositories/agents.ts';
 import { LiveAcd } from '../../src/acd/live/live-acd.ts';
 import type { TierChange } from '../../src/acd/live/tier-watch.ts';
+import type { AudioStore } from '../../src/storage/audio-store.ts';
 
 export const PASSWORD = 'agent-secret-37';
 
@@ -90,7 +91,7 @@ export interface AcdNode {
   close(): Promise<void>;
 }
 
-export async function startAcdNode(opts: { sipPort: number; callerPort: number; rtpPorts: string }): Promise<AcdNode> {
+export async function startAcdNode(opts: { sipPort: number; callerPort: number; rtpPorts: string; audio?: (dataDir: string) => AudioStore }): Promise<AcdNode> {
   const dir = await freshPgliteDataDir('surgeline-acd-');
   const clock = realClock();
   const logs: Record<string, unknown>[] = [];
@@ -135,6 +136,7 @@ export async function startAcdNode(opts: { sipPort: number; callerPort: number; 
       tenantId,
       tenantSlug: 'demo',
       dataDir: dir,
+      ...(opts.audio ? { audio: opts.audio(dir) } : {}),
       clock,
       log,
       media,

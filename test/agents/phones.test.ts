@@ -86,7 +86,7 @@ test('a phone registering with the stored password brings its agent online; cont
 
   assert.equal(await p.register({ registrar: PBX, password: 'agent-pw', expires: 0 }), 200, 'unregistered');
   await until(() => offline.some((e) => e.extension === '1001'), 'offline event');
-  assert.deepEqual(offline.find((e) => e.extension === '1001'), { extension: '1001', aor: '1001@demo', cause: 'unregistered' }, 'typed offline event');
+  assert.deepEqual(offline.find((e) => e.extension === '1001'), { realm: 'demo', extension: '1001', aor: '1001@demo', cause: 'unregistered' }, 'typed offline event');
   assert.ok(!phones.isOnline('1001'), 'no longer online');
   assert.deepEqual(await phones.contacts('1001'), [], 'no contact left');
 });

@@ -5,6 +5,7 @@
  * runs the real agent state machine (src/acd/agent-state.ts) behind the real adapter
  * acdFromRegistries — what the queue runtime provides in the app.
  */
+import type { AudioStore } from '../../src/storage/audio-store.ts';
 import type { AddressInfo } from 'node:net';
 import { agentTransition, AgentStateError, type AgentEvent } from '../../src/acd/agent-state.ts';
 import type { AgentSnapshot } from '../../src/acd/types.ts';
@@ -17,7 +18,7 @@ import { apiKeysRepository } from '../../src/store/repositories/api-keys.ts';
 import type { BackendContext } from '../store/backends.ts';
 import type { TestApi } from './harness.ts';
 
-export async function startAcdApi(ctx: BackendContext, opts: { acd?: AcdLive; dataDir?: string } = {}): Promise<TestApi> {
+export async function startAcdApi(ctx: BackendContext, opts: { acd?: AcdLive; dataDir?: string; audio?: AudioStore } = {}): Promise<TestApi> {
   const bus = new EventBus();
   const app = await startApi({
     host: '127.0.0.1',
@@ -31,6 +32,7 @@ export async function startAcdApi(ctx: BackendContext, opts: { acd?: AcdLive; da
     bus,
     ...(opts.acd ? { acd: opts.acd } : {}),
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(opts.audio ? { audio: opts.audio } : {}),
   });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

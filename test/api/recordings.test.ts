@@ -2,7 +2,9 @@
  * Call recordings over the API on both backends: listed and played (a real stereo WAV in
  * the test's data directory, streamed as audio/wav) by admins and supervisors only — an
  * agent's key gets 403 on every recording route, the recording of its own call included;
- * filtered by call and agent (id or extension); tenants never see each other's.
+ * filtered by call and agent (id or extension); tenants never see each other's. With an
+ * HTTP audio store, a node serves a recording that is no longer in its data directory from
+ * the store, and a store that fails is 502, not a missing file.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,9 @@ import { recordingsRepository } from '../../src/store/repositories/recordings.ts
 import { eachBackend } from '../store/backends.ts';
 import { makeTenant, type TestApi, type TestTenant } from './harness.ts';
 import { agentKey, startAcdApi, toneWav } from './acd-harness.ts';
+import { httpAudioStore } from '../../src/storage/audio-store.ts';
+import { createLogger } from '../../src/log.ts';
+import { HttpStoreServer } from '../storage/http-store-server.ts';
 
 eachBackend('API recordings', (ctx) => {
   let api: TestApi;
@@ -86,5 +91,31 @@ eachBackend('API recordings', (ctx) => {
     assert.deepEqual((await api.request('GET', '/recordings', { key: b.keys.admin })).body, []);
     assert.equal((await api.request('GET', `/recordings/${recId}`, { key: b.keys.admin })).status, 404);
     assert.equal((await api.request('GET', `/recordings/${recId}/audio`, { key: b.keys.supervisor })).status, 404);
+  });
+
+  test('with an HTTP audio store: served from the store once moved there; a failing store is 502', async () => {
+    const server = await HttpStoreServer.start();
+    const audio = httpAudioStore({ dataDir, baseUrl: server.baseUrl, log: createLogger({ level: 'silent' }), backoffMs: 1 });
+    const other = await startAcdApi(ctx, { dataDir, audio });
+    try {
+      const rec = await recordingsRepository(ctx.store().db, ctx.clock).get(a.id, recId);
+      await audio.put(rec.path);
+      assert.ok(server.objects.has(`/audio/${rec.path}`), 'moved to the store');
+      const res = await other.request('GET', `/recordings/${recId}/audio`, { key: a.keys.supervisor });
+      assert.equal(res.status, 200);
+      assert.ok(Buffer.compare(res.body, wav) === 0, 'the same bytes, from the store');
+      server.failWith = 500;
+      const failing = await other.request('GET', `/recordings/${recId}/audio`, { key: a.keys.admin });
+      assert.equal(failing.status, 502);
+      assert.equal(failing.body.error.code, 'bad_gateway');
+    } finally {
+      server.failWith = undefined;
+      // Back where the other tests expect it (the backends run this file twice).
+      const rec = await recordingsRepository(ctx.store().db, ctx.clock).get(a.id, recId);
+      await mkdir(join(dataDir, rec.path, '..'), { recursive: true });
+      await writeFile(join(dataDir, rec.path), wav);
+      await other.close();
+      await server.close();
+    }
   });
 });

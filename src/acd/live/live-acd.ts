@@ -5,6 +5,7 @@
  * customer type comes from the call records: returning when the number called before, VIP
  * when the call carries the variable `customer.vip` = 'true' (set by an http lookup node).
  */
+import type { AudioStore } from '../../storage/audio-store.ts';
 import type { Kysely } from 'kysely';
 import type { Call } from '../../call/call.ts';
 import type { Clock } from '../../clock.ts';
@@ -52,6 +53,8 @@ export interface LiveAcdOptions {
   readonly tenantId: string;
   readonly tenantSlug: string;
   readonly dataDir: string;
+  /** Where finished recordings and voicemails go (src/storage/audio-store.ts); default: they stay in the data directory. */
+  readonly audio?: AudioStore;
   readonly clock: Clock;
   readonly log: Logger;
   readonly media: MediaEngine;
@@ -73,6 +76,11 @@ export interface LiveAcdOptions {
   readonly onAgentChange?: (agent: AgentSnapshot) => void;
 }
 
+/** Which live ACD serves a tenant's calls: one LiveAcd (itself), or one per tenant (tenant-acds.ts). */
+export interface AcdDirectory {
+  acdFor(tenantId: string): Promise<LiveAcd | undefined>;
+}
+
 export const NO_QUEUE_TEXT = '抱歉，目前無法為您轉接客服人員，請稍後再撥。再見。';
 
 /** Nodes the caller went through and the keys pressed, from the journey. */
@@ -86,14 +94,19 @@ export function pathAndDigits(journey: readonly JourneyEntry[]): { ivrPath: stri
   return { ivrPath, digits: digits.slice(0, 256) };
 }
 
-export class LiveAcd {
+export class LiveAcd implements AcdDirectory {
   readonly agents: AgentRegistry;
   readonly engine: QueueEngine;
   readonly callbackWorker: CallbackWorker | undefined;
   private agentTimer: ReturnType<typeof setInterval> | undefined;
   readonly retention: RecordingRetention;
-  private readonly onOnline = (e: { extension: string }): void => void this.agents.phoneOnline(e.extension);
-  private readonly onOffline = (e: { extension: string }): void => this.agents.phoneOffline(e.extension);
+  // The phones of every tenant share one registrar: this ACD follows its own realm's.
+  private readonly onOnline = (e: { realm: string; extension: string }): void => {
+    if (e.realm === this.opts.tenantSlug) void this.agents.phoneOnline(e.extension);
+  };
+  private readonly onOffline = (e: { realm: string; extension: string }): void => {
+    if (e.realm === this.opts.tenantSlug) this.agents.phoneOffline(e.extension);
+  };
 
   constructor(private readonly opts: LiveAcdOptions) {
     const { db, clock, log, tenantId } = opts;
@@ -121,9 +134,18 @@ export class LiveAcd {
       queueCalls: queueCallsRepository(db, clock),
       callbacks: callbacksRepository(db, clock),
       recordings: recordingsRepository(db, clock),
+      ...(opts.audio ? { audio: opts.audio } : {}),
       ...(opts.onTier ? { onTier: opts.onTier } : {}),
     });
-    this.retention = new RecordingRetention({ tenantId, dataDir: opts.dataDir, clock, log, queues: queuesRepository(db, clock), recordings: recordingsRepository(db, clock) });
+    this.retention = new RecordingRetention({
+      tenantId,
+      dataDir: opts.dataDir,
+      clock,
+      log,
+      queues: queuesRepository(db, clock),
+      recordings: recordingsRepository(db, clock),
+      ...(opts.audio ? { audio: opts.audio } : {}),
+    });
     this.callbackWorker = opts.invite
       ? new CallbackWorker({
           tenantId,
@@ -163,7 +185,7 @@ export class LiveAcd {
     await this.engine.refresh();
     this.opts.phones.on('online', this.onOnline);
     this.opts.phones.on('offline', this.onOffline);
-    for (const ext of this.opts.phones.onlineExtensions()) await this.agents.phoneOnline(ext);
+    for (const ext of this.opts.phones.onlineExtensions(this.opts.tenantSlug)) await this.agents.phoneOnline(ext);
     if (this.opts.runCallbacks !== false) await this.callbackWorker?.start();
     if (this.opts.runRetention !== false) this.retention.start();
   }
@@ -179,9 +201,17 @@ export class LiveAcd {
     await this.agents.flush();
   }
 
-  /** Whether this ACD serves the tenant (one tenant per node for now: the phones' realm). */
+  get tenantId(): string {
+    return this.opts.tenantId;
+  }
+
+  /** Whether this ACD serves the tenant. */
   serves(tenantId: string): boolean {
     return tenantId === this.opts.tenantId;
+  }
+
+  acdFor(tenantId: string): Promise<LiveAcd | undefined> {
+    return Promise.resolve(this.serves(tenantId) ? this : undefined);
   }
 
   private async customerType(fc: FlowCall): Promise<WaitingCall['customerType']> {

@@ -11,6 +11,7 @@
  * '#' while waiting (the queue's callbackKey) records a keep-place callback and confirms it
  * only after the store has committed it (PRODUCT.md: durable before the caller hears so).
  */
+import type { AudioStore } from '../../storage/audio-store.ts';
 import path from 'node:path';
 import type { Call } from '../../call/call.ts';
 import type { Clock } from '../../clock.ts';
@@ -49,6 +50,8 @@ export interface QueueEngineOptions {
   readonly queueCalls: QueueCallsRepository;
   readonly callbacks: Pick<CallbacksRepository, 'create'>;
   readonly recordings: Pick<RecordingsRepository, 'create'>;
+  /** Takes each finished recording once its row is stored (default: it stays in the data directory). */
+  readonly audio?: Pick<AudioStore, 'put'>;
   /** Average handle time when a queue has no answers yet (EWT fallback); default 180 s. */
   readonly ahtMs?: number;
   /** A queue's staffing tier changed (tier-watch.ts). */
@@ -393,17 +396,21 @@ export class QueueEngine {
     this.history.handledIn(config.name, clock.wallNow() - offeredAt + config.wrapUpSeconds * 1000);
     if (result.recording) {
       const rec = result.recording;
+      const key = path.relative(this.opts.dataDir, rec.path);
+      // The row first: only then may the audio store move the file (its key is the row's path).
       this.track(
-        this.opts.recordings.create(tenantId, {
-          callId: caller.callId,
-          queue: config.name,
-          agentId,
-          path: path.relative(this.opts.dataDir, rec.path),
-          mode: config.recording.mode,
-          startedAt: new Date(now),
-          durationMs: rec.durationMs,
-          pauses: rec.pauses,
-        }),
+        this.opts.recordings
+          .create(tenantId, {
+            callId: caller.callId,
+            queue: config.name,
+            agentId,
+            path: key,
+            mode: config.recording.mode,
+            startedAt: new Date(now),
+            durationMs: rec.durationMs,
+            pauses: rec.pauses,
+          })
+          .then(() => this.opts.audio?.put(key)),
         'recording row',
       );
     }

@@ -1,11 +1,10 @@
 /**
  * Recording retention (C16): a queue whose recording config sets retentionDays has its
- * recordings deleted — the WAV under the data directory, then its record, audited as
+ * recordings deleted — the WAV (in the audio store, or under the data directory), then its record, audited as
  * 'recording.expire' — once they are that many days old. Runs at start and then hourly; a
  * file already gone is no reason to keep the record. Queues without retentionDays keep theirs.
  */
-import { unlink } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { localAudioStore, type AudioStore } from '../../storage/audio-store.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { QueuesRepository } from '../../store/repositories/queues.ts';
@@ -21,6 +20,8 @@ export interface RetentionOptions {
   readonly log: Logger;
   readonly queues: Pick<QueuesRepository, 'list'>;
   readonly recordings: Pick<RecordingsRepository, 'expired' | 'remove'>;
+  /** Where the WAVs are; default the data directory. */
+  readonly audio?: Pick<AudioStore, 'remove'>;
   /** Default one hour. */
   readonly everyMs?: number;
 }
@@ -50,7 +51,7 @@ export class RecordingRetention {
 
   private async run(): Promise<number> {
     const { tenantId, clock, recordings, log } = this.opts;
-    const root = resolve(this.opts.dataDir);
+    const audio = this.opts.audio ?? localAudioStore(this.opts.dataDir);
     let removed = 0;
     for (const q of await this.opts.queues.list(tenantId)) {
       const days = q.config.recording.retentionDays;
@@ -58,12 +59,7 @@ export class RecordingRetention {
       const before = new Date(clock.wallNow() - days * DAY_MS);
       for (let batch = await recordings.expired(tenantId, q.name, before, BATCH); batch.length > 0; batch = await recordings.expired(tenantId, q.name, before, BATCH)) {
         for (const r of batch) {
-          const file = resolve(root, r.path);
-          if (file.startsWith(root + sep)) {
-            await unlink(file).catch((err: NodeJS.ErrnoException) => {
-              if (err.code !== 'ENOENT') throw err;
-            });
-          }
+          await audio.remove(r.path);
           await recordings.remove(tenantId, r.id, 'retention');
           removed++;
         }

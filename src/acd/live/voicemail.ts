@@ -5,6 +5,7 @@
  * default) says so — AWAITED before the caller hears "您的留言已收到" (PRODUCT.md: durable
  * before the caller is told). A caller who hangs up mid-message still has it kept.
  */
+import type { AudioStore } from '../../storage/audio-store.ts';
 import path from 'node:path';
 import type { Call } from '../../call/call.ts';
 import type { Clock } from '../../clock.ts';
@@ -26,6 +27,8 @@ export interface VoicemailDeps {
   readonly log: Logger;
   readonly media: MediaEngine;
   readonly voicemails: Pick<VoicemailsRepository, 'create' | 'createWithCallback'>;
+  /** Takes the WAV once its row is stored (default: it stays in the data directory). */
+  readonly audio?: Pick<AudioStore, 'put'>;
 }
 
 export interface VoicemailCaller {
@@ -86,6 +89,8 @@ export async function leaveVoicemail(
     if (!caller.call.signal.aborted) await caller.say(VOICEMAIL_FAILED_TEXT);
     return 'failed';
   }
+  // Stored and safe in the data directory already: moving it to the audio store does not hold up the caller.
+  void deps.audio?.put(input.path).catch((err: unknown) => log.warn({ key: input.path, err: String(err) }, 'voicemail audio not moved to the store'));
   if (!caller.call.signal.aborted) await caller.say(VOICEMAIL_SAVED_TEXT);
   return 'saved';
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defined } from '../../defined.ts';
 import type { RecordingView } from '../../store/repositories/recordings.ts';
 import { resolveAgent } from '../acd.ts';
+import type { AudioStore } from '../../storage/audio-store.ts';
 import { sendWav } from '../audio.ts';
 import { STAFF } from '../auth.ts';
 import type { Registrar } from '../route.ts';
@@ -17,7 +18,7 @@ function view(rec: RecordingView) {
   return rest;
 }
 
-export function registerRecordingRoutes(r: Registrar, dataDir: string | undefined): void {
+export function registerRecordingRoutes(r: Registrar, audio: AudioStore | undefined): void {
   const params = z.object({ id: idParam });
 
   r.route({
@@ -62,10 +63,10 @@ export function registerRecordingRoutes(r: Registrar, dataDir: string | undefine
     access: STAFF,
     params,
     description: 'Answers audio/wav (the stored WAV, streamed), not JSON; errors are JSON as everywhere.',
-    errors: { 503: 'this node has no data directory' },
+    errors: { 502: 'the audio store failed', 503: 'this node has no audio store' },
     handler: async ({ tenantId, params, reply }) => {
       const rec = await r.ctx.services().recordings.get(tenantId, params.id);
-      return sendWav(reply, dataDir, rec.path, `recording ${rec.id}`);
+      return sendWav(reply, audio, rec.path, `recording ${rec.id}`);
     },
   });
 }

@@ -10,6 +10,7 @@ import { isUuid } from '../../store/ids.ts';
 import type { VoicemailView } from '../../store/repositories/voicemails.ts';
 import { VOICEMAIL_STATES } from '../../store/schema.ts';
 import { requireOwnAgent } from '../acd.ts';
+import type { AudioStore } from '../../storage/audio-store.ts';
 import { sendWav } from '../audio.ts';
 import { ALL_ROLES, STAFF, type Principal } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -22,7 +23,7 @@ function view(v: VoicemailView) {
   return rest;
 }
 
-export function registerVoicemailRoutes(r: Registrar, dataDir: string | undefined): void {
+export function registerVoicemailRoutes(r: Registrar, audio: AudioStore | undefined): void {
   const params = z.object({ id: idParam });
 
   const visible = async (s: Services, p: Principal, v: VoicemailView): Promise<VoicemailView> => {
@@ -97,10 +98,10 @@ export function registerVoicemailRoutes(r: Registrar, dataDir: string | undefine
     access: STAFF,
     params,
     description: 'Answers audio/wav (the stored WAV, streamed), not JSON; errors are JSON as everywhere.',
-    errors: { 503: 'this node has no data directory' },
+    errors: { 502: 'the audio store failed', 503: 'this node has no audio store' },
     handler: async ({ tenantId, params, reply }) => {
       const v = await r.ctx.services().voicemails.get(tenantId, params.id);
-      return sendWav(reply, dataDir, v.path, `voicemail ${v.id}`);
+      return sendWav(reply, audio, v.path, `voicemail ${v.id}`);
     },
   });
 
