@@ -184,7 +184,8 @@ async function main(): Promise<void> {
         }
         throw new Error(`agent ${ext} did not register (SIPp ${reg.code}): ${detail || (reg.stderr + reg.stdout).slice(-1000)}`);
       }
-      phones.push(startSipp(`agent-${ext}`, ['-sf', agentXml, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', port, '-mp', String(MEDIA.agentBase + 4 * i), '-l', '1000', '-timeout', `${holdS}s`]));
+      // -aa: the phones answer the server's in-dialog OPTIONS probes (SURGELINE_AGENT_KEEPALIVE) with 200, as a softphone does.
+      phones.push(startSipp(`agent-${ext}`, ['-sf', agentXml, '-aa', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', port, '-mp', String(MEDIA.agentBase + 4 * i), '-l', '1000', '-timeout', `${holdS}s`]));
     }
     for (let i = 0; ; i++) {
       const live = await api('GET', '/queues/egou-orders/live');

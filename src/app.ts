@@ -166,6 +166,7 @@ export async function startApp(opts: AppOptions): Promise<App> {
           contacts: (ext) => phones.contacts(ext, tenant.slug),
           log: logger,
           agentRtpTimeoutMs: config.agentRtpTimeout * 1000,
+          agentKeepaliveMs: config.agentKeepalive * 1000,
         });
         // Staffing tiers go on the event stream and switch the announcement presets they name.
         const tiers = tierAnnouncer({ db: store.db, clock, log: logger, tenantId: tenant.id, publish: (e) => bus.publish(e) });

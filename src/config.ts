@@ -17,6 +17,8 @@ export interface Config {
   readonly mediaNice: number;
   /** Seconds without RTP from an agent's phone before its call is ended (0: never). */
   readonly agentRtpTimeout: number;
+  /** Seconds between in-dialog OPTIONS to an agent's phone in a call; no answer, 481 or 408 ends the call (0: never). */
+  readonly agentKeepalive: number;
   readonly logLevel: string;
   /** Digest algorithms offered to phones, in order (RFC 8760 §2.4: the UAC takes the first it supports). */
   readonly digestAlgorithms: readonly ('MD5' | 'SHA-256')[];
@@ -51,6 +53,7 @@ const configSchema = z.object({
   mediaWorkers: z.coerce.number().int().min(1).max(64).optional(),
   mediaNice: z.coerce.number().int().min(-20).max(19),
   agentRtpTimeout: z.coerce.number().int().min(0).max(3600),
+  agentKeepalive: z.coerce.number().int().min(0).max(3600),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   audioStore: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// base URL' }).optional(),
   digestAlgorithms: z
@@ -74,6 +77,12 @@ export const CONFIG_FLAGS = {
   'media-workers': { type: 'string', env: 'SURGELINE_MEDIA_WORKERS', default: undefined, help: 'media worker threads (default: cores - 1, at least 1)' },
   'media-nice': { type: 'string', env: 'SURGELINE_MEDIA_NICE', default: '-10', help: 'nice value of media threads, so packets keep their 20 ms pace on a busy host' },
   'agent-rtp-timeout': { type: 'string', env: 'SURGELINE_AGENT_RTP_TIMEOUT', default: '0', help: "seconds without audio from an agent's phone before its call is ended (0: never)" },
+  'agent-keepalive': {
+    type: 'string',
+    env: 'SURGELINE_AGENT_KEEPALIVE',
+    default: '30',
+    help: "seconds between OPTIONS probes to an agent's phone in a call; a phone that stops answering ends the call (0: never)",
+  },
   'log-level': { type: 'string', env: 'SURGELINE_LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
   'sip-digest': { type: 'string', env: 'SURGELINE_SIP_DIGEST', default: 'MD5', help: 'digest algorithms offered to phones, in order (MD5, SHA-256)' },
   'audio-store': {
@@ -110,6 +119,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     mediaWorkers: pick('media-workers'),
     mediaNice: pick('media-nice'),
     agentRtpTimeout: pick('agent-rtp-timeout'),
+    agentKeepalive: pick('agent-keepalive'),
     logLevel: pick('log-level'),
     digestAlgorithms: pick('sip-digest'),
     audioStore: pick('audio-store'),

@@ -18,6 +18,7 @@
  * caller's signal aborted while ringing: CANCEL sent). connect() bridges the two legs,
  * optionally records, and when either side hangs up ends the other and frees the agent's leg.
  */
+import { probeDialog } from './dialog-probe.ts';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
@@ -45,6 +46,12 @@ export interface AgentDialerOptions {
    * 0 or unset: off. SURGELINE_AGENT_RTP_TIMEOUT.
    */
   readonly agentRtpTimeoutMs?: number;
+  /**
+   * Probe the agent's phone with an in-dialog OPTIONS this often during a conversation
+   * (dialog-probe.ts): no answer (the transaction times out), 481 or 408 ends the call as the
+   * agent's hang-up. 0 or unset: off. SURGELINE_AGENT_KEEPALIVE (default 30 s in the app).
+   */
+  readonly agentKeepaliveMs?: number;
 }
 
 export interface RingOptions {
@@ -105,6 +112,8 @@ export interface ConnectResult {
   readonly recording?: RecordingResult;
   /** The agent's phone stopped sending audio (agentRtpTimeoutMs) and the call was ended for it. */
   readonly agentSilent?: boolean;
+  /** The agent's phone stopped answering in-dialog OPTIONS (agentKeepaliveMs): why. */
+  readonly agentGone?: string;
 }
 
 const NO_ANSWER = new Set([408, 480, 487]);
@@ -262,6 +271,8 @@ export class AgentDialer {
     let bridgedAt: number | undefined;
     let silent: ((e: { legId: LegId }) => void) | undefined;
     let agentSilent = false;
+    let agentGone: string | undefined;
+    let stopProbe: (() => void) | undefined;
     // The first of: the caller's session ends, the agent's ends, our signal aborts.
     let first: { endedBy: ConnectResult['endedBy']; end?: SessionEnd } | undefined;
     const over = new Promise<void>((resolve) => {
@@ -279,6 +290,17 @@ export class AgentDialer {
         done('agent');
       };
       media.on('rtpTimeout', silent);
+      // A phone that died (power, network, crash) answers no request: end the call as its hang-up.
+      if (this.opts.agentKeepaliveMs) {
+        stopProbe = probeDialog(agent.session, {
+          everyMs: this.opts.agentKeepaliveMs,
+          onGone: (why) => {
+            log.warn({ agentCallId: agent.session.callId, callerCallId: caller.session.callId, why }, "agent's phone stopped answering: call ended");
+            agentGone = why;
+            done('agent');
+          },
+        });
+      }
       if (opts.signal?.aborted) done('signal');
       else opts.signal?.addEventListener('abort', () => done('signal'), { once: true });
     });
@@ -301,9 +323,12 @@ export class AgentDialer {
       await Promise.all([caller.session.bye(), agent.session.bye()]);
     }
     await over;
+    stopProbe?.();
     if (silent) media.off('rtpTimeout', silent);
     const talkMs = bridgedAt === undefined ? 0 : Math.round(performance.now() - bridgedAt);
-    await Promise.all([caller.session.bye().catch(() => undefined), agent.session.bye().catch(() => undefined)]);
+    // A phone that stopped answering will not answer the BYE either: do not wait the 32 s of Timer F for it.
+    const agentBye = agent.session.bye().catch(() => undefined);
+    await Promise.all([caller.session.bye().catch(() => undefined), agentGone === undefined ? agentBye : undefined]);
     try {
       const released = await media.release(agent.legId);
       recording = released.recording;
@@ -311,7 +336,7 @@ export class AgentDialer {
       log.warn({ agentCallId: agent.session.callId, err: String(err) }, 'agent leg release failed');
     }
     const { endedBy, end } = first ?? { endedBy: 'signal' as const };
-    return { endedBy, talkMs, ...(end ? { end } : {}), ...(recording ? { recording } : {}), ...(agentSilent ? { agentSilent } : {}) };
+    return { endedBy, talkMs, ...(end ? { end } : {}), ...(recording ? { recording } : {}), ...(agentSilent ? { agentSilent } : {}), ...(agentGone !== undefined ? { agentGone } : {}) };
   }
 }
 

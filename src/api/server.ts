@@ -6,6 +6,7 @@
  * Errors, Fastify's own and the store's included, always come back as
  * `{ "error": { "code", "message" } }`.
  */
+import { registerPlanningRoutes } from './routes/planning.ts';
 import { localAudioStore, type AudioStore } from '../storage/audio-store.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -167,6 +168,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerVoicemailRoutes(r, audio);
   registerRecordingRoutes(r, audio);
   registerTrunkRoutes(r);
+  registerPlanningRoutes(r);
   registerAuditRoutes(r);
   registerEventRoutes(r);
 

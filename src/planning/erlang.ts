@@ -163,8 +163,11 @@ function timeToServiceCdf(base: number, theta: number, positions: number, t: num
   if (t <= 0) return out;
   const rateMax = base + positions * theta;
   const lt = rateMax * t;
-  let reached = new Float64Array(positions + 1); // P(at 0 after j jumps | start m)
+  // P(at 0 after j jumps | start m), and the next step's, swapped each jump (no allocation per jump).
+  let reached = new Float64Array(positions + 1);
+  let next = new Float64Array(positions + 1);
   reached[0] = 1;
+  next[0] = 1;
   let logPoisson = -lt;
   let spent = 0;
   for (let j = 0; j < 10_000_000; j++) {
@@ -172,28 +175,81 @@ function timeToServiceCdf(base: number, theta: number, positions: number, t: num
     for (let m = 1; m <= positions; m++) out[m]! += weight * reached[m]!;
     spent += weight;
     if (j > lt && (1 - spent < 1e-12 || weight < 1e-18)) break;
-    const next = new Float64Array(positions + 1);
-    next[0] = 1;
     for (let m = 1; m <= positions; m++) {
       const move = (base + m * theta) / rateMax;
       next[m] = move * reached[m - 1]! + (1 - move) * reached[m]!;
     }
-    reached = next;
+    [reached, next] = [next, reached];
     logPoisson += Math.log(lt / (j + 1));
   }
   for (let m = 1; m <= positions; m++) out[m] = Math.min(1, out[m]!);
   return out;
 }
 
-/** The smallest agent count whose service level meets `level` (0..1) within the target. */
+/**
+ * The smallest agent count whose service level meets `level` (0..1) within the target.
+ * Erlang C walks up from ⌊A⌋ + 1 carrying the Erlang B recursion along (one step per agent,
+ * O(N) in all). Erlang A starts from the Erlang C answer (abandonment usually needs no more
+ * agents, sometimes a few) and gallops then bisects on N, the service level being increasing
+ * in N: a handful of evaluations instead of one per agent.
+ */
 export function agentsFor(input: Omit<ErlangInput, 'agents'>, level: number): { agents: number; result: ErlangResult } {
   if (!(level > 0 && level < 1)) throw new ErlangInputError('targetSeconds', `the service level must be between 0 and 1 (exclusive), not ${level}`);
-  const load = input.arrivalRate * input.ahtSeconds;
-  const solve = input.patienceSeconds === undefined ? erlangC : erlangA;
-  let n = input.patienceSeconds === undefined ? Math.floor(load) + 1 : Math.max(1, Math.floor(load * 0.5));
+  const c = agentsForC(input, level);
+  if (input.patienceSeconds === undefined) return c;
+  const meets = new Map<number, ErlangResult>();
+  const at = (n: number): ErlangResult | undefined => {
+    const r = erlangA({ ...input, agents: n });
+    if (r.serviceLevel >= level) meets.set(n, r);
+    return meets.get(n);
+  };
+  // Bracket: lo fails (or is 0), hi meets.
+  let lo = 0;
+  let hi = c.agents;
+  if (at(hi)) {
+    for (let step = 1; ; step *= 2) {
+      const n = hi - step;
+      if (n < 1) break;
+      if (!at(n)) {
+        lo = n;
+        break;
+      }
+      hi = n;
+    }
+  } else {
+    lo = hi;
+    for (let step = 1; ; step *= 2) {
+      const n = lo + step;
+      if (at(n)) {
+        hi = n;
+        break;
+      }
+      lo = n;
+    }
+  }
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (at(mid)) hi = mid;
+    else lo = mid;
+  }
+  return { agents: hi, result: meets.get(hi) ?? erlangA({ ...input, agents: hi }) };
+}
+
+/** Erlang C staffing: B(n) = A·B(n−1) / (n + A·B(n−1)) carried from n = 1 up to the answer. */
+function agentsForC(input: Omit<ErlangInput, 'agents' | 'patienceSeconds'>, level: number): { agents: number; result: ErlangResult } {
+  check({ ...input, agents: 1, patienceSeconds: undefined });
+  const aht = input.ahtSeconds;
+  const t = input.targetSeconds;
+  const load = input.arrivalRate * aht;
+  let n = Math.floor(load) + 1;
+  let b = erlangB(n, load);
   for (;;) {
-    const result = solve({ ...input, agents: n });
-    if (result.serviceLevel >= level) return { agents: n, result };
+    const wait = (n * b) / (n - load * (1 - b));
+    const serviceLevel = 1 - wait * Math.exp((-(n - load) * t) / aht);
+    if (serviceLevel >= level) {
+      return { agents: n, result: { pWait: wait, asa: (wait * aht) / (n - load), serviceLevel, occupancy: load / n } };
+    }
     n++;
+    b = (load * b) / (n + load * b);
   }
 }

@@ -7,7 +7,8 @@
  * the caller right; either side hanging up ends the other; ring timeout, 408/480 →
  * no-answer with CANCEL; 486/603 → busy; the caller aborting while it rings → CANCEL and
  * 'cancelled'; two phones on one extension fork, the first to answer wins.
- * A phone that goes silent mid-call is taken as gone when agentRtpTimeoutMs is set.
+ * A phone that goes silent mid-call is taken as gone when agentRtpTimeoutMs is set; one that
+ * stops answering in-dialog OPTIONS (dead, or rebooted: 481) when agentKeepaliveMs is.
  * SIP ports 36020-36029, RTP 36500-36599 (engine) and 36900-36919 (far ends).
  */
 import { test, before, after } from 'node:test';
@@ -30,7 +31,7 @@ import { getHeader, parseNameAddr } from '../../src/sip/headers.ts';
 import { decodeUlaw } from '../../src/media/codecs/g711.ts';
 import { readWav } from '../../src/media/wav.ts';
 import { goertzel } from '../media/tone-analysis.ts';
-import { TestPhone, until } from './phone.ts';
+import { TestPhone, sleep, until } from './phone.ts';
 import { RtpPeer } from './rtp-peer.ts';
 
 const PBX = 36020;
@@ -282,4 +283,39 @@ test("agentRtpTimeoutMs: a phone that goes silent mid-call is taken as gone — 
   assert.equal((await session.ended).reason, 'remote-bye', 'the caller got a BYE');
   assert.equal((await p1003.sessions.at(-1)!.ended).reason, 'remote-bye', "the silent phone's dialog got a BYE too");
   await until(() => media.legCount === 0, 'legs released');
+});
+
+test('agentKeepaliveMs: a phone that answers the in-dialog OPTIONS keeps its call; one that dies (no answer) or reboots (481) ends it as the agent', { timeout: 30_000 }, async () => {
+  // Our side with T1 = 50 ms: an unanswered OPTIONS times out after 64 × T1 = 3.2 s, not 32 s.
+  const quick = await UserAgent.start({ listen: { host: '127.0.0.1', port: 36026 }, clock, timers: { T1: 50 } });
+  closers.push(() => quick.close());
+  const probing = new AgentDialer({ invite: (o) => quick.invite(o), media, mediaAddress: '127.0.0.1', contacts: (ext) => phones.contacts(ext), log, agentKeepaliveMs: 300 });
+
+  for (const death of ['silent', 'reboot'] as const) {
+    const p = await phone('1002', death === 'silent' ? 36027 : 36028, 36905);
+    p.behaviour = { kind: 'answer' };
+    const { call, session } = await customerCall(death === 'silent' ? 36907 : 36909);
+    const r = await probing.ring(ringOpts(call, { extension: '1002' }));
+    if (r.kind !== 'answered') assert.fail(`expected answered, got ${JSON.stringify(r)}`);
+    const connected = probing.connect({ legId: call.legId, session: call.session }, { legId: r.legId, session: r.session });
+    let over = false;
+    void connected.then(() => (over = true));
+    await sleep(1200); // four probes, each answered 200 by the live phone
+    assert.equal(over, false, `${death}: a phone that answers keeps its call`);
+    const port = p.port;
+    await p.ua.transport.close(); // the phone dies without a word
+    let rebooted: UserAgent | undefined;
+    if (death === 'reboot') rebooted = await UserAgent.start({ listen: { host: '127.0.0.1', port } }); // knows no dialog: 481
+    const t0 = performance.now();
+    const result = await connected;
+    const ms = performance.now() - t0;
+    await rebooted?.close();
+    assert.equal(result.endedBy, 'agent', death);
+    assert.ok(result.agentGone, `${death}: the reason is kept`);
+    if (death === 'reboot') assert.match(result.agentGone, /^481/);
+    else assert.match(result.agentGone, /timeout/i);
+    assert.ok(ms < (death === 'silent' ? 6000 : 2000), `${death}: ended ${ms.toFixed(0)} ms after the phone went`);
+    assert.equal((await session.ended).reason, 'remote-bye', `${death}: the caller got a BYE`);
+    await until(() => media.legCount === 0, 'legs released');
+  }
 });

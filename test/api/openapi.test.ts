@@ -34,6 +34,8 @@ const SPEC_ROUTES = [
   'GET /recordings', 'GET /recordings/{id}', 'GET /recordings/{id}/audio', 'POST /calls/{id}/recording/pause', 'POST /calls/{id}/recording/resume',
   'POST /calls/{id}/supervise', 'GET /calls/{id}/supervise', 'DELETE /calls/{id}/supervise',
   'GET /trunk', 'PUT /trunk',
+  // issue 5 (planning)
+  'POST /planning/erlang', 'POST /planning/staff',
 ];
 
 let app: FastifyInstance;

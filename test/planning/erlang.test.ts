@@ -96,6 +96,31 @@ test('staffing: the fewest agents meeting the level; one fewer does not', () => 
   assert.ok(withPatience.agents <= agents, 'abandonment never needs more agents for the same SL');
 });
 
+test('staffing search (C: carried recursion; A: gallop and bisect from the C answer) finds the same N as walking up one agent at a time', () => {
+  const walk = (input: { arrivalRate: number; ahtSeconds: number; targetSeconds: number; patienceSeconds?: number }, level: number): number => {
+    for (let n = 1; ; n++) {
+      if (input.patienceSeconds === undefined && n <= input.arrivalRate * input.ahtSeconds) continue;
+      if ((input.patienceSeconds === undefined ? erlangC : erlangA)({ ...input, agents: n }).serviceLevel >= level) return n;
+    }
+  };
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0.2, max: 60, noNaN: true }), // offered load, Erlangs
+      fc.integer({ min: 30, max: 600 }), // AHT
+      fc.integer({ min: 0, max: 60 }), // target
+      fc.option(fc.integer({ min: 10, max: 900 }), { nil: undefined }), // patience
+      fc.double({ min: 0.5, max: 0.95, noNaN: true }),
+      (load, aht, target, patience, level) => {
+        const input = { arrivalRate: load / aht, ahtSeconds: aht, targetSeconds: target, ...(patience !== undefined ? { patienceSeconds: patience } : {}) };
+        const found = agentsFor(input, level);
+        assert.equal(found.agents, walk(input, level), JSON.stringify({ input, level }));
+        assert.ok(found.result.serviceLevel >= level);
+      },
+    ),
+    { numRuns: 120 },
+  );
+});
+
 test('bad input is a clear error naming it, never NaN', () => {
   assert.throws(() => erlangC({ arrivalRate: 10 / 180, ahtSeconds: 180, agents: 10, targetSeconds: 20 }), (e: unknown) => e instanceof ErlangInputError && e.field === 'agents' && /cannot carry 10\.00 Erlangs/.test(e.message));
   assert.throws(() => erlangC({ arrivalRate: -1, ahtSeconds: 180, agents: 10, targetSeconds: 20 }), /arrivalRate: must be a positive number/);
