@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { agentsFor, erlangA, erlangC } from '../../src/planning/erlang.ts';
 import { eachBackend } from '../store/backends.ts';
 import { makeTenant, startTestApi, type TestApi, type TestTenant } from './harness.ts';
@@ -74,3 +75,64 @@ eachBackend(
   },
   { kinds: ['pglite'] },
 );
+
+eachBackend('API planning forecast', (ctx) => {
+  let api: TestApi;
+  let a: TestTenant;
+  let b: TestTenant;
+  const PER_HOUR = [1, 4, 4, 4, 4, 4, 2]; // Sun..Sat, 09:00–21:00 Taipei
+
+  before(async () => {
+    api = await startTestApi(ctx);
+    a = await makeTenant(ctx, 'fc-a');
+    b = await makeTenant(ctx, 'fc-b');
+    // Five weeks of queue visits from Monday 2025-10-06 (Taipei): answered, 150 s talk + 30 s wrap-up.
+    const rows = [];
+    for (let d = 0; d < 35; d++) {
+      const day = Date.UTC(2025, 9, 6 + d) - 8 * 3_600_000; // local midnight as an instant
+      const w = new Date(Date.UTC(2025, 9, 6 + d)).getUTCDay();
+      for (let h = 9; h < 21; h++) {
+        for (let k = 0; k < PER_HOUR[w]!; k++) {
+          const at = new Date(day + h * 3_600_000 + k * 60_000);
+          rows.push({ tenant_id: a.id, call_id: randomUUID(), queue: 'orders', entered_at: at, answered_at: at, ended_at: at, outcome: 'answered' as const, wait_ms: 5000, talk_ms: 150_000, wrap_ms: 30_000 });
+        }
+        // Another queue's visits are not the orders queue's history.
+        rows.push({ tenant_id: a.id, call_id: randomUUID(), queue: 'returns', entered_at: new Date(day + h * 3_600_000), outcome: 'abandoned' as const, wait_ms: 9000 });
+      }
+    }
+    await ctx.store().db.insertInto('queue_calls').values(rows).execute();
+  });
+  after(async () => {
+    await api?.close();
+  });
+
+  test("forecast from the queue's records: weekdays, AHT from talk + wrap-up, the held-out error; other tenants see none of it", async () => {
+    const body = { intervalMinutes: 60, history: { since: '2025-10-05T16:00:00Z', until: '2025-11-09T16:00:00Z', queue: 'orders' }, days: 7 };
+    const res = await api.request('POST', '/planning/forecast', { key: a.keys.supervisor, body });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const day = (d: string): number => res.body.intervals.filter((iv: { day: string }) => iv.day === d).reduce((s: number, iv: { calls: number }) => s + iv.calls, 0);
+    assert.equal(res.body.intervals[0].day, '2025-11-10', 'from the day after the history');
+    assert.equal(res.body.intervals[0].start, '2025-11-09T16:00:00.000Z', 'local midnight, as an ISO instant');
+    assert.ok(Math.abs(day('2025-11-10') - 48) < 0.5, `Monday ${day('2025-11-10')}`);
+    assert.ok(Math.abs(day('2025-11-16') - 12) < 0.5, `Sunday ${day('2025-11-16')}`);
+    const ten = res.body.intervals.find((iv: { day: string; time: string }) => iv.day === '2025-11-10' && iv.time === '10:00');
+    assert.equal(ten.ahtSeconds, 180);
+    assert.ok(res.body.error.mape < 0.01 && res.body.error.heldOutDays === 7, JSON.stringify(res.body.error));
+    const other = await api.request('POST', '/planning/forecast', { key: b.keys.admin, body });
+    assert.equal(other.status, 422);
+    assert.match(other.body.error.message, /^history: no intervals/);
+  });
+
+  test('forecast from counts in the body, with a future event and its given uplift; an event without one is 422', async () => {
+    const intervals = [];
+    for (let d = 0; d < 14; d++) for (let h = 9; h < 12; h++) intervals.push({ start: new Date(Date.UTC(2025, 9, 6 + d, h - 8)).toISOString(), calls: 10 });
+    const ok = await api.request('POST', '/planning/forecast', { key: a.keys.admin, body: { intervalMinutes: 60, history: { intervals }, from: '2025-11-11', days: 1, events: { '2025-11-11': 'double11' }, uplift: { double11: 4 } } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.intervals.filter((iv: { calls: number }) => iv.calls > 0).length, 3);
+    assert.ok(ok.body.intervals.every((iv: { event: string }) => iv.event === 'double11'));
+    assert.ok(Math.abs(ok.body.intervals.reduce((s: number, iv: { calls: number }) => s + iv.calls, 0) - 120) < 1e-6);
+    const bad = await api.request('POST', '/planning/forecast', { key: a.keys.admin, body: { intervalMinutes: 60, history: { intervals }, from: '2025-11-11', days: 1, events: { '2025-11-11': 'double11' } } });
+    assert.equal(bad.status, 422);
+    assert.deepEqual(bad.body.error.problems.map((p: { path: string }) => p.path), ['events.2025-11-11']);
+  });
+});

@@ -1,11 +1,16 @@
 /**
  * Planning over the API (issue 5 §1, §7): Erlang C, or Erlang A with a patience, for one
  * interval (POST /planning/erlang), and the agents needed per interval for a service level
- * with shrinkage (POST /planning/staff: a day of intervals in one request). Pure computation
- * (src/planning/erlang.ts); nothing is stored. An impossible load is 422 naming the input.
+ * with shrinkage (POST /planning/staff: a day of intervals in one request), and the forecast of
+ * the next days (POST /planning/forecast) from the tenant's queue records or from interval
+ * counts in the body, with event uplift and the error on held-out days. Pure computation
+ * (src/planning/); nothing is stored. An impossible load or input is 422 naming it.
  */
 import { z } from 'zod';
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
+import { ForecastInputError, type IntervalCount } from '../../planning/forecast.ts';
+import { forecastReport } from '../../planning/forecast-report.ts';
+import { isValidTimeZone } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import type { Registrar } from '../route.ts';
@@ -89,6 +94,51 @@ export function registerPlanningRoutes(r: Registrar): void {
       });
       const agentHours = (out.reduce((sum, iv) => sum + iv.scheduled, 0) * body.intervalSeconds) / 3600;
       return { intervals: out, agentHours, peakScheduled: Math.max(...out.map((iv) => iv.scheduled)) };
+    },
+  });
+
+  r.route({
+    method: 'POST',
+    path: '/planning/forecast',
+    summary: "Forecast calls and handle time per interval from the tenant's queue records (or given counts), with event uplift and its error",
+    description:
+      'History: `history.since`/`until` (and `queue`) read the queue visits of that period; or `history.intervals` gives the counts. ' +
+      'Events name past and future days (YYYY-MM-DD → label): past ones teach the uplift of their label, future ones get it; `uplift` gives a factor instead. ' +
+      '`error` is the same model fitted without the last `holdoutDays` and scored on them (MAPE per interval, WAPE, MAPE per day), or `{ unavailable }`.',
+    tag: 'planning',
+    access: STAFF,
+    errors: { 422: 'no history, an event with no uplift to apply, bad counts: error.problems names the input' },
+    body: z.strictObject({
+      intervalMinutes: z.union([z.literal(15), z.literal(30), z.literal(60)]).default(30),
+      timeZone: z.string().refine(isValidTimeZone, 'not a time zone').default('Asia/Taipei'),
+      history: z.union([
+        z.strictObject({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }), queue: z.string().min(1).max(63).optional() }),
+        z.strictObject({ intervals: z.array(z.strictObject({ start: z.iso.datetime({ offset: true }), calls: z.number().min(0), ahtSeconds: z.number().min(0).optional() })).min(1).max(200_000) }),
+      ]),
+      from: z.iso.date().optional().describe('first day to forecast; default the day after the history'),
+      days: z.number().int().min(1).max(366).default(7),
+      holdoutDays: z.number().int().min(1).max(366).default(7),
+      events: z.record(z.iso.date(), z.string().min(1).max(63)).default({}),
+      uplift: z.record(z.string().min(1).max(63), z.number().positive()).default({}),
+    }),
+    handler: async ({ tenantId, body }) => {
+      let history: IntervalCount[];
+      if ('intervals' in body.history) {
+        history = body.history.intervals.map((iv) => ({ start: Date.parse(iv.start), calls: iv.calls, ahtSeconds: iv.ahtSeconds }));
+      } else {
+        const since = new Date(body.history.since);
+        const until = new Date(body.history.until);
+        if (!(since < until)) throw new ApiError('unprocessable', 'history: since must be before until', [{ path: 'history.until', message: 'not after since' }]);
+        history = await r.ctx.services().queueCalls.intervals(tenantId, { since, until, intervalMinutes: body.intervalMinutes, ...(body.history.queue !== undefined ? { queue: body.history.queue } : {}) });
+      }
+      const opts = { intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, events: body.events, uplift: body.uplift };
+      try {
+        const report = forecastReport(history, opts, { from: body.from, days: body.days, holdoutDays: body.holdoutDays });
+        return { ...report, intervals: report.intervals.map((f) => ({ ...f, start: new Date(f.start).toISOString() })) };
+      } catch (err) {
+        if (err instanceof ForecastInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
+        throw err;
+      }
     },
   });
 }

@@ -76,6 +76,13 @@ export interface QueueCallsRepository {
   list(tenantId: string, q?: { queue?: string; callId?: string; agentId?: string; since?: Date; until?: Date; before?: Date; limit?: number }): Promise<QueueCallView[]>;
   /** Per queue over visits that entered in [since, until). serviceLevelMs default 30 000 (the seeds' 30 s). */
   summary(tenantId: string, q: { since: Date; until: Date; serviceLevelMs?: number }): Promise<QueueSummary[]>;
+  /**
+   * Visits per interval (entered in [since, until), one queue or all) with the mean handle time
+   * (talk + wrap-up) of the answered ones: the history the forecast learns from. Intervals are
+   * aligned to the epoch (so to local time in zones whose offset is a multiple of the interval);
+   * intervals without visits are left out.
+   */
+  intervals(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; queue?: string }): Promise<{ start: number; calls: number; ahtSeconds?: number }[]>;
 }
 
 const COLUMNS = [
@@ -274,6 +281,27 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
         ewtAnswered: Number(r.ewt_n),
         ewtMeanAbsErrorMs: num(r.ewt_mae),
       }));
+    },
+
+    async intervals(tenantId, { since, until, intervalMinutes, queue }) {
+      if (!isUuid(tenantId)) return [];
+      const step = intervalMinutes * 60;
+      let q = db
+        .selectFrom('queue_calls')
+        .select([
+          sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
+          sql<string>`count(*)`.as('calls'),
+          sql<string | null>`avg(coalesce(talk_ms, 0) + coalesce(wrap_ms, 0)) FILTER (WHERE answered_at IS NOT NULL AND talk_ms IS NOT NULL)`.as('handle'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('entered_at', '>=', since)
+        .where('entered_at', '<', until);
+      if (queue !== undefined) q = q.where('queue', '=', queue);
+      const rows = await q.groupBy('bucket').orderBy('bucket').execute();
+      return rows.map((r) => {
+        const handle = num(r.handle);
+        return { start: Number(r.bucket) * step * 1000, calls: Number(r.calls), ...(handle !== null ? { ahtSeconds: handle / 1000 } : {}) };
+      });
     },
   };
 }
