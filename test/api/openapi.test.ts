@@ -35,7 +35,7 @@ const SPEC_ROUTES = [
   'POST /calls/{id}/supervise', 'GET /calls/{id}/supervise', 'DELETE /calls/{id}/supervise',
   'GET /trunk', 'PUT /trunk',
   // issue 5 (planning)
-  'POST /planning/erlang', 'POST /planning/staff', 'POST /planning/forecast',
+  'POST /planning/erlang', 'POST /planning/staff', 'POST /planning/forecast', 'POST /planning/shifts', 'POST /planning/standby',
 ];
 
 let app: FastifyInstance;

@@ -64,6 +64,31 @@ eachBackend(
       assert.ok(res.body.intervals[0].serviceLevel >= 0.8);
     });
 
+    test("shifts: the seeds' three shifts by default, the optimum plan; an uncovered interval is 422", async () => {
+      const required = Array.from({ length: 24 }, (_, h) => (h < 8 ? 1 : h < 16 ? 4 : 2));
+      const res = await api.request('POST', '/planning/shifts', { key: a.keys.supervisor, body: { intervalMinutes: 60, required } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.shifts.map((s: { name: string; agents: number }) => [s.name, s.agents]), [['night', 1], ['morning', 4], ['evening', 2]]);
+      assert.equal(res.body.agentHours, 56);
+      const part = await api.request('POST', '/planning/shifts', {
+        key: a.keys.admin,
+        body: { intervalMinutes: 60, required: required.map((r, h) => (h === 12 ? r + 3 : r)), templates: [{ name: 'day', starts: ['00:00', '08:00', '16:00'], hours: 8 }, { name: 'lunch', starts: ['11:00', '12:00'], hours: 2 }] },
+      });
+      assert.equal(part.body.agentHours, 56 + 6, 'three 2-hour lunch shifts, not three 8-hour ones');
+      const gap = await api.request('POST', '/planning/shifts', { key: a.keys.admin, body: { intervalMinutes: 60, required, templates: [{ name: 'day', starts: ['08:00'], hours: 8 }] } });
+      assert.equal(gap.status, 422);
+      assert.match(gap.body.error.message, /^required\[0\]: day 0 00:00 needs 1 agents/);
+    });
+
+    test('standby: three tiers for 1.5×, 2×, 3× of the peak', async () => {
+      const res = await api.request('POST', '/planning/standby', { key: a.keys.admin, body: { arrivals: 360, ahtSeconds: 180, serviceLevel: 0.8, targetSeconds: 30 } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.tiers.map((t: { multiple: number }) => t.multiple), [1.5, 2, 3]);
+      const need = (m: number): number => agentsFor({ arrivalRate: (360 * m) / 1800, ahtSeconds: 180, targetSeconds: 30 }, 0.8).agents;
+      assert.equal(res.body.tiers[2].add, need(3) - need(2));
+      assert.equal((await api.request('POST', '/planning/standby', { key: a.keys.admin, body: { arrivals: 360, ahtSeconds: 180, serviceLevel: 0.8, multiples: [2, 2] } })).status, 422);
+    });
+
     test('staff: a missing AHT is 422 naming its interval', async () => {
       const res = await api.request('POST', '/planning/staff', { key: a.keys.admin, body: { serviceLevel: 0.8, intervals: [{ arrivals: 10, ahtSeconds: 100 }, { arrivals: 10 }] } });
       assert.equal(res.status, 422);

@@ -3,13 +3,17 @@
  * interval (POST /planning/erlang), and the agents needed per interval for a service level
  * with shrinkage (POST /planning/staff: a day of intervals in one request), and the forecast of
  * the next days (POST /planning/forecast) from the tenant's queue records or from interval
- * counts in the body, with event uplift and the error on held-out days. Pure computation
+ * counts in the body, with event uplift and the error on held-out days; the shift plan covering
+ * a requirement with the fewest agent-hours (POST /planning/shifts) and the three standby tiers
+ * for surge multiples (POST /planning/standby). Pure computation
  * (src/planning/); nothing is stored. An impossible load or input is 422 naming it.
  */
 import { z } from 'zod';
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
 import { ForecastInputError, type IntervalCount } from '../../planning/forecast.ts';
 import { forecastReport } from '../../planning/forecast-report.ts';
+import { planShifts, ShiftPlanError } from '../../planning/shifts.ts';
+import { standbyTiers } from '../../planning/standby.ts';
 import { isValidTimeZone } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -138,6 +142,74 @@ export function registerPlanningRoutes(r: Registrar): void {
       } catch (err) {
         if (err instanceof ForecastInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
         throw err;
+      }
+    },
+  });
+
+  r.route({
+    method: 'POST',
+    path: '/planning/shifts',
+    summary: 'The shift plan that covers the agents required per interval with the fewest agent-hours',
+    description:
+      "`required`: agents per interval over whole days from local midnight (e.g. `scheduled` of /planning/staff). `templates` default to the seeds' shifts: " +
+      'morning 08:00, evening 16:00 and night 00:00, 8 h each. The plan is optimal (a min-cost flow), not a heuristic.',
+    tag: 'planning',
+    access: STAFF,
+    errors: { 422: 'an interval no shift covers, or limits that cannot cover: error.problems names it' },
+    body: z.strictObject({
+      intervalMinutes: z.number().int().min(5).max(240).default(30),
+      required: z.array(z.number().int().min(0).max(1_000_000)).min(1).max(7 * 288),
+      templates: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1).max(63),
+            starts: z.array(z.string()).min(1).max(96),
+            hours: z.number().positive().max(24),
+            maxAgents: z.number().int().min(0).optional(),
+          }),
+        )
+        .min(1)
+        .max(50)
+        .default([
+          { name: 'morning', starts: ['08:00'], hours: 8 },
+          { name: 'evening', starts: ['16:00'], hours: 8 },
+          { name: 'night', starts: ['00:00'], hours: 8 },
+        ]),
+    }),
+    handler: async ({ body }) => {
+      try {
+        return planShifts({ required: body.required, intervalMinutes: body.intervalMinutes, templates: body.templates });
+      } catch (err) {
+        if (err instanceof ShiftPlanError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
+        throw err;
+      }
+    },
+  });
+
+  r.route({
+    method: 'POST',
+    path: '/planning/standby',
+    summary: 'Three-tier standby groups: the agents each surge multiple of the peak adds (Erlang, with shrinkage)',
+    tag: 'planning',
+    access: STAFF,
+    errors: { 422: 'an impossible load: error.problems names it' },
+    body: z.strictObject({
+      arrivals: z.number().positive().describe('calls in the peak interval at normal volume'),
+      ahtSeconds: seconds,
+      serviceLevel: z.number().gt(0).lt(1),
+      multiples: z.array(z.number().gt(1).max(100)).min(1).max(10).default([1.5, 2, 3]),
+      baseAgents: z.number().int().min(0).optional(),
+      shrinkage: z.number().min(0).max(0.9).default(0),
+      ...common,
+    }),
+    handler: async ({ body }) => {
+      for (let i = 1; i < body.multiples.length; i++) {
+        if (body.multiples[i]! <= body.multiples[i - 1]!) throw new ApiError('unprocessable', `multiples[${i}]: must be above the tier before`, [{ path: `multiples[${i}]`, message: 'not increasing' }]);
+      }
+      try {
+        return standbyTiers({ ...body, intervalSeconds: body.intervalSeconds });
+      } catch (err) {
+        unprocessable(err);
       }
     },
   });
