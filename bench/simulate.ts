@@ -1,0 +1,61 @@
+/**
+ * Simulator speed (issue 5 target: a Double-11 day of 1,000,000 calls with 2,000 agents in
+ * under 10 s). The demo's E購網 queues as seeded (egou-orders, egou-returns: skills, relax steps,
+ * max size 200, max wait 900 s to a callback), 2,000 agents with both skills at random
+ * proficiencies, a Double-11 day in 15-minute intervals (a midnight rush, then the day curve),
+ * 60 % of callers to orders and 40 % to returns, AHT 180 s, patience 120 s, seeded.
+ * Not yet: the line's published flow (menu probabilities, FAQ deflection) before the queues.
+ *
+ *   node --import tsx bench/simulate.ts [--calls 1000000] [--agents 2000]
+ *
+ * Prints a table; no assertions.
+ */
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { parseQueueConfig } from '../src/acd/queue-config.ts';
+import { DEMO_QUEUES } from '../src/demo/seed.ts';
+import { simulate } from '../src/planning/sim/simulate.ts';
+import { Rng } from '../src/planning/sim/rng.ts';
+import { fmt, plainTable } from './lib/table.ts';
+
+const { values: flags } = parseArgs({ options: { calls: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '2000' } } });
+const CALLS = Number(flags.calls);
+const AGENTS = Number(flags.agents);
+
+const queues = DEMO_QUEUES.filter((q) => q.name.startsWith('egou-')).map((q) => parseQueueConfig(q));
+const rng = new Rng(3);
+const agents = Array.from({ length: AGENTS }, (_, i) => ({
+  id: `a${i}`,
+  skills: { orders: 1 + Math.floor(rng.next() * 10), returns: 1 + Math.floor(rng.next() * 10) },
+  groups: ['egou'],
+}));
+// 96 quarter-hours: the midnight rush of a Double-11, a night low, then the day curve.
+const shape = Array.from({ length: 96 }, (_, i) => {
+  const h = i / 4;
+  return (h < 1 ? 6 : h < 2 ? 3 : 0) + 0.15 + Math.max(0, Math.sin((Math.PI * (h - 7)) / 16)) * 1.6;
+});
+const scale = CALLS / shape.reduce((a, b) => a + b, 0);
+
+const t0 = performance.now();
+const result = simulate({
+  queues,
+  agents,
+  intervalMinutes: 15,
+  calls: shape.map((s) => s * scale),
+  entries: [
+    { queue: 'egou-orders', weight: 0.6 },
+    { queue: 'egou-returns', weight: 0.4 },
+  ],
+  ahtSeconds: 180,
+  patienceSeconds: 120,
+  targetSeconds: 30,
+  seed: 11,
+});
+const seconds = (performance.now() - t0) / 1000;
+const t = result.totals;
+console.log(
+  plainTable(
+    [{ title: 'calls' }, { title: 'agents' }, { title: 'events' }, { title: 's' }, { title: 'calls/s' }, { title: 'SL 30 s %' }, { title: 'abandoned %' }, { title: 'to callback %' }, { title: 'peak waiting' }],
+    [[t.offered, AGENTS, t.events, fmt(seconds, 2), fmt(t.offered / seconds, 0), fmt(100 * (t.serviceLevel ?? 0)), fmt((100 * t.abandoned) / t.offered), fmt((100 * t.targeted) / t.offered), t.peakWaiting]],
+  ),
+);

@@ -1,0 +1,366 @@
+/**
+ * The surge simulator's core (C23; issue 5 §4): a discrete-event simulation of callers arriving
+ * by a profile (a Poisson process, its rate constant within each interval), entering queues,
+ * routed to agents by the live system's own incremental router (src/acd/route-index.ts, the
+ * same decisions as route()), talking for an exponential handle time, wrapping up for the
+ * queue's wrap-up seconds, or abandoning after an exponential patience. Queue overflow and
+ * max-wait/max-size targets apply exactly as live. Time is simulated milliseconds from the
+ * run's start; nothing reads a clock. Same input and seed, same result.
+ *
+ * Statistics are per interval of arrival (offered, answered, abandoned, answered within the
+ * target, ASA, targets), plus occupancy (busy agent-time over staffed agent-time of the
+ * interval) and waiting callers (peak during, and at the end of, each interval).
+ */
+import type { QueueConfig } from '../../acd/queue-config.ts';
+import { RouteIndex } from '../../acd/route-index.ts';
+import type { AgentSnapshot, RoutingDecision, WaitingCall } from '../../acd/types.ts';
+import { TimerHeap } from '../../acd/timer-heap.ts';
+import { Rng } from './rng.ts';
+
+export interface SimAgent {
+  readonly id: string;
+  readonly skills: Readonly<Record<string, number>>;
+  readonly groups?: readonly string[];
+  /** On shift during these [from, to) ms of the run; default the whole run. */
+  readonly shifts?: readonly { readonly from: number; readonly to: number }[];
+}
+
+/** Where an arriving caller goes (a flow's queue node): the weights sum to 1. */
+export interface SimEntry {
+  readonly queue: string;
+  readonly weight: number;
+  readonly skills?: readonly string[];
+  readonly priority?: number;
+}
+
+export interface SimInput {
+  readonly queues: readonly QueueConfig[];
+  readonly agents: readonly SimAgent[];
+  readonly intervalMinutes: number;
+  /** Calls offered in each interval. */
+  readonly calls: readonly number[];
+  readonly entries: readonly SimEntry[];
+  /** Mean handle (talk) time, one for the run or one per interval of answer. */
+  readonly ahtSeconds: number | readonly number[];
+  /** Callers' mean patience; undefined: nobody abandons. */
+  readonly patienceSeconds?: number | undefined;
+  /** The service level's answer-time target. */
+  readonly targetSeconds: number;
+  readonly seed: number;
+}
+
+export interface SimInterval {
+  readonly offered: number;
+  readonly answered: number;
+  readonly abandoned: number;
+  /** Left by a queue target (max wait, full): voicemail, callback offer, another flow. */
+  readonly targeted: number;
+  readonly answeredWithinTarget: number;
+  /** Answered within target / offered (abandoned and targeted count against it). */
+  readonly serviceLevel: number | null;
+  readonly asaSeconds: number | null;
+  readonly occupancy: number | null;
+  readonly peakWaiting: number;
+  readonly waitingAtEnd: number;
+}
+
+export interface SimResult {
+  readonly intervals: SimInterval[];
+  readonly totals: Omit<SimInterval, 'peakWaiting' | 'waitingAtEnd'> & { peakWaiting: number; events: number };
+}
+
+export class SimInputError extends RangeError {
+  override readonly name = 'SimInputError';
+  constructor(
+    readonly input: string,
+    message: string,
+  ) {
+    super(`${input}: ${message}`);
+  }
+}
+
+type Ev =
+  | { k: 'arrive' }
+  | { k: 'abandon'; call: string }
+  | { k: 'talked'; agent: number; queue: string }
+  | { k: 'free'; agent: number }
+  | { k: 'on'; agent: number }
+  | { k: 'off'; agent: number };
+
+interface CallRec {
+  readonly w: WaitingCall;
+  readonly interval: number;
+  state: 'waiting' | 'done';
+}
+
+interface AgentRec {
+  readonly snap: AgentSnapshot;
+  onShift: boolean;
+  busy: boolean;
+  busySince: number;
+}
+
+function check(input: SimInput): void {
+  const { intervalMinutes, calls, entries } = input;
+  if (!(intervalMinutes > 0 && 1440 % intervalMinutes === 0)) throw new SimInputError('intervalMinutes', `must divide a day, not ${String(intervalMinutes)}`);
+  if (calls.length === 0) throw new SimInputError('profile', 'no intervals');
+  calls.forEach((c, i) => {
+    if (!(Number.isFinite(c) && c >= 0)) throw new SimInputError(`profile[${i}]`, `calls must be ≥ 0, not ${String(c)}`);
+  });
+  if (entries.length === 0) throw new SimInputError('entries', 'at least one queue to enter');
+  const sum = entries.reduce((s, e) => s + e.weight, 0);
+  if (entries.some((e) => !(e.weight >= 0)) || Math.abs(sum - 1) > 1e-6) throw new SimInputError('entries', `the weights must be ≥ 0 and sum to 1, not ${sum}`);
+  const names = new Set(input.queues.map((q) => q.name));
+  entries.forEach((e, i) => {
+    if (!names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
+  });
+  const aht = typeof input.ahtSeconds === 'number' ? [input.ahtSeconds] : input.ahtSeconds;
+  if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
+  if (input.patienceSeconds !== undefined && !(input.patienceSeconds > 0)) throw new SimInputError('patienceSeconds', 'must be > 0');
+}
+
+export function simulate(input: SimInput): SimResult {
+  check(input);
+  const rng = new Rng(input.seed);
+  const stepMs = input.intervalMinutes * 60_000;
+  const n = input.calls.length;
+  const endMs = n * stepMs;
+  const ahtAt = (t: number): number => {
+    const a = input.ahtSeconds;
+    return typeof a === 'number' ? a : a[Math.min(a.length - 1, Math.floor(t / stepMs))]!;
+  };
+  const queues = new Map(input.queues.map((q) => [q.name, q]));
+  const index = new RouteIndex({ queues: input.queues });
+  const events = new TimerHeap<Ev>();
+
+  // Per-interval counters.
+  const offered = new Float64Array(n);
+  const answered = new Float64Array(n);
+  const abandoned = new Float64Array(n);
+  const targeted = new Float64Array(n);
+  const within = new Float64Array(n);
+  const waitSum = new Float64Array(n);
+  const busyMs = new Float64Array(n);
+  const staffedMs = new Float64Array(n);
+  const peak = new Float64Array(n);
+  const atEnd = new Float64Array(n);
+
+  /** Adds [from, to) to the per-interval sums of `into`. */
+  const spread = (into: Float64Array, from: number, to: number): void => {
+    for (let t = Math.max(0, from); t < Math.min(to, endMs); ) {
+      const i = Math.floor(t / stepMs);
+      const next = Math.min(to, (i + 1) * stepMs, endMs);
+      into[i]! += next - t;
+      t = next;
+    }
+  };
+
+  const agents: AgentRec[] = input.agents.map((a) => ({
+    snap: { id: a.id, extension: a.id, skills: { ...a.skills }, groups: [...(a.groups ?? [])], state: 'offline', stateSince: 0, lastCallEndedAt: null, answeredToday: 0, talkMsToday: 0, loggedInMsToday: 0 },
+    onShift: false,
+    busy: false,
+    busySince: 0,
+  }));
+  const agentIndex = new Map(agents.map((a, i) => [a.snap.id, i]));
+  input.agents.forEach((a, i) => {
+    // Without shifts an agent stays on until the last caller is served (no cut at the run's end).
+    for (const s of a.shifts ?? [{ from: 0, to: Infinity }]) {
+      if (!(s.from < s.to)) throw new SimInputError(`agents[${i}].shifts`, 'each shift must end after it starts');
+      events.push(Math.max(0, s.from), { k: 'on', agent: i });
+      if (s.to !== Infinity) events.push(s.to, { k: 'off', agent: i });
+      spread(staffedMs, s.from, s.to);
+    }
+  });
+
+  const calls = new Map<string, CallRec>();
+  let seq = 0;
+  let now = 0;
+  let processed = 0;
+
+  const apply = (decisions: readonly RoutingDecision[]): void => {
+    for (const d of decisions) {
+      const rec = calls.get(d.callId);
+      if (!rec) continue;
+      if (d.kind === 'offer') {
+        rec.state = 'done';
+        calls.delete(d.callId);
+        const wait = now - rec.w.firstEnteredAt;
+        answered[rec.interval]!++;
+        waitSum[rec.interval]! += wait;
+        if (wait <= input.targetSeconds * 1000) within[rec.interval]!++;
+        const ai = agentIndex.get(d.agentId)!;
+        const a = agents[ai]!;
+        a.busy = true;
+        a.busySince = now;
+        a.snap.state = 'on-call';
+        a.snap.stateSince = now;
+        const talk = rng.exp(ahtAt(now)) * 1000;
+        a.snap.answeredToday++;
+        a.snap.talkMsToday += talk;
+        events.push(now + talk, { k: 'talked', agent: ai, queue: d.queue });
+      } else if (d.kind === 'overflow') {
+        const w: WaitingCall = { ...rec.w, queue: d.to, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
+        const moved: CallRec = { w, interval: rec.interval, state: 'waiting' };
+        calls.set(w.id, moved);
+        apply(index.addCall(w, now));
+      } else {
+        rec.state = 'done';
+        calls.delete(d.callId);
+        targeted[rec.interval]!++;
+      }
+    }
+  };
+
+  const agentFree = (ai: number): void => {
+    const a = agents[ai]!;
+    if (a.busy) spread(busyMs, a.busySince, now);
+    a.busy = false;
+    if (!a.onShift) {
+      a.snap.state = 'offline';
+      return;
+    }
+    a.snap.state = 'available';
+    a.snap.stateSince = now;
+    a.snap.lastCallEndedAt = now;
+    apply(index.agentAvailable({ ...a.snap }, now));
+  };
+
+  // The first arrival; each arrival draws the next (exact for a piecewise-constant rate: memoryless).
+  const nextArrival = (from: number): number | undefined => {
+    for (let t = from; t < endMs; ) {
+      const i = Math.floor(t / stepMs);
+      const rate = input.calls[i]! / stepMs;
+      const boundary = (i + 1) * stepMs;
+      if (rate > 0) {
+        const at = t + rng.exp(1 / rate);
+        if (at < boundary) return at;
+      }
+      t = boundary;
+    }
+    return undefined;
+  };
+  const first = nextArrival(0);
+  if (first !== undefined) events.push(first, { k: 'arrive' });
+
+  let interval = 0;
+  const closeIntervalsUpTo = (t: number): void => {
+    while (interval < n && t >= (interval + 1) * stepMs) {
+      atEnd[interval] = index.waitingCount;
+      interval++;
+      if (interval < n) peak[interval] = index.waitingCount;
+    }
+  };
+
+  const weights = input.entries.map((x) => x.weight);
+  for (;;) {
+    const ev = events.peek();
+    const due = index.nextCheckAt();
+    const at = Math.min(ev?.at ?? Infinity, due ?? Infinity);
+    // After the last arrival the run goes on until the callers still there are served or gone (a day at most).
+    if (at === Infinity || at > endMs + 86_400_000) break;
+    closeIntervalsUpTo(at);
+    now = at;
+    if (due !== undefined && due <= (ev?.at ?? Infinity)) {
+      apply(index.advance(now));
+      continue;
+    }
+    events.pop();
+    processed++;
+    const e = ev!.key;
+    switch (e.k) {
+      case 'arrive': {
+        const i = Math.floor(now / stepMs);
+        const entry = input.entries[rng.pick(weights)]!;
+        const id = `c${seq++}`;
+        const w: WaitingCall = {
+          id,
+          queue: entry.queue,
+          enteredAt: now,
+          firstEnteredAt: now,
+          priority: entry.priority ?? queues.get(entry.queue)!.priority,
+          customerType: 'new',
+          lastAgentId: null,
+          lastAgentAt: null,
+          skills: [...(entry.skills ?? [])],
+          kind: 'call',
+          requeuedAtFront: false,
+          refusedBy: [],
+        };
+        offered[i]!++;
+        calls.set(id, { w, interval: i, state: 'waiting' });
+        if (input.patienceSeconds !== undefined) events.push(now + rng.exp(input.patienceSeconds) * 1000, { k: 'abandon', call: id });
+        apply(index.addCall(w, now));
+        const next = nextArrival(now);
+        if (next !== undefined) events.push(next, { k: 'arrive' });
+        break;
+      }
+      case 'abandon': {
+        const rec = calls.get(e.call);
+        if (!rec || rec.state !== 'waiting') break;
+        index.removeCall(e.call);
+        calls.delete(e.call);
+        rec.state = 'done';
+        abandoned[rec.interval]!++;
+        break;
+      }
+      case 'talked': {
+        const a = agents[e.agent]!;
+        const wrap = (queues.get(e.queue)?.wrapUpSeconds ?? 0) * 1000;
+        if (wrap > 0) {
+          a.snap.state = 'wrap-up';
+          a.snap.stateSince = now;
+          events.push(now + wrap, { k: 'free', agent: e.agent });
+        } else agentFree(e.agent);
+        break;
+      }
+      case 'free':
+        agentFree(e.agent);
+        break;
+      case 'on': {
+        const a = agents[e.agent]!;
+        a.onShift = true;
+        if (!a.busy) agentFree(e.agent);
+        break;
+      }
+      case 'off': {
+        const a = agents[e.agent]!;
+        a.onShift = false;
+        if (!a.busy) {
+          index.agentGone(a.snap.id);
+          a.snap.state = 'offline';
+        }
+        break;
+      }
+    }
+    if (interval < n && index.waitingCount > peak[interval]!) peak[interval] = index.waitingCount;
+  }
+  closeIntervalsUpTo(endMs);
+
+  const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
+  const intervals: SimInterval[] = Array.from({ length: n }, (_, i) => ({
+    offered: offered[i]!,
+    answered: answered[i]!,
+    abandoned: abandoned[i]!,
+    targeted: targeted[i]!,
+    answeredWithinTarget: within[i]!,
+    serviceLevel: ratio(within[i]!, offered[i]!),
+    asaSeconds: answered[i]! > 0 ? waitSum[i]! / answered[i]! / 1000 : null,
+    occupancy: ratio(busyMs[i]!, staffedMs[i]!),
+    peakWaiting: peak[i]!,
+    waitingAtEnd: atEnd[i]!,
+  }));
+  const sum = (xs: Float64Array): number => xs.reduce((s, x) => s + x, 0);
+  const totals = {
+    offered: sum(offered),
+    answered: sum(answered),
+    abandoned: sum(abandoned),
+    targeted: sum(targeted),
+    answeredWithinTarget: sum(within),
+    serviceLevel: ratio(sum(within), sum(offered)),
+    asaSeconds: sum(answered) > 0 ? sum(waitSum) / sum(answered) / 1000 : null,
+    occupancy: ratio(sum(busyMs), sum(staffedMs)),
+    peakWaiting: Math.max(0, ...peak),
+    events: processed,
+  };
+  return { intervals, totals };
+}
