@@ -29,6 +29,7 @@ import { byLeastOccupied, byLongestIdle, cmpStr, effectivePriority, route, servi
 import type { Ranked, RoundRobinState, RouteInput } from './router.ts';
 import { SortedList } from './sorted-list.ts';
 import { TimerHeap } from './timer-heap.ts';
+import { SkillLevels } from './skill-levels.ts';
 
 interface Entry extends Ranked {
   cls: CallClass;
@@ -68,6 +69,11 @@ export class RouteIndex {
   private readonly byIdle = new SortedList<AgentSnapshot>(byLongestIdle);
   private readonly byOccupancy = new SortedList<AgentSnapshot>(byLeastOccupied);
   private readonly byId = new SortedList<AgentSnapshot>((a, b) => cmpStr(a.id, b.id));
+  /** Kept only when a queue's strategy reads them (least-occupied, round-robin): each costs a sorted insert per free agent. */
+  private readonly keepOccupancy: boolean;
+  private readonly keepIds: boolean;
+  /** The same free agents by skill and level: walks that skip those who lack a required skill. */
+  private readonly levels = new SkillLevels();
   /** Timers name their entry; an entry no longer in `calls` is stale and skipped. */
   private readonly timers = new TimerHeap<Entry>();
   private rrState: Record<string, string>;
@@ -80,6 +86,8 @@ export class RouteIndex {
       this.queues.set(cfg.name, { cfg, groups: servingGroups(cfg, this.extra[cfg.name]), classes: new Map(), staying: 0, overflow: [] });
     }
     for (const q of this.queues.values()) q.overflow = q.cfg.overflow.filter((s) => s.queue !== q.cfg.name && this.queues.has(s.queue));
+    this.keepOccupancy = input.queues.some((q) => q.strategy === 'least-occupied');
+    this.keepIds = input.queues.some((q) => q.strategy === 'round-robin');
   }
 
   get rr(): RoundRobinState {
@@ -143,9 +151,10 @@ export class RouteIndex {
     if (agent.state !== 'available') throw new Error(`route index: agent ${agent.id} is ${agent.state}, not available`);
     this.agentGone(agent.id);
     this.agents.set(agent.id, agent);
+    this.levels.add(agent);
     this.byIdle.insert(agent);
-    this.byOccupancy.insert(agent);
-    this.byId.insert(agent);
+    if (this.keepOccupancy) this.byOccupancy.insert(agent);
+    if (this.keepIds) this.byId.insert(agent);
     let best: Entry | undefined;
     for (const q of this.queues.values()) {
       if (!inGroups(agent, q.groups)) continue;
@@ -164,9 +173,10 @@ export class RouteIndex {
     const a = this.agents.get(id);
     if (!a) return false;
     this.byIdle.remove(a);
-    this.byOccupancy.remove(a);
-    this.byId.remove(a);
+    if (this.keepOccupancy) this.byOccupancy.remove(a);
+    if (this.keepIds) this.byId.remove(a);
     this.agents.delete(id);
+    this.levels.remove(a);
     return true;
   }
 
@@ -254,6 +264,10 @@ export class RouteIndex {
     switch (q.cfg.strategy) {
       case 'best-skill': {
         // Highest score; among equals the earliest in longest-idle order (route() sorts stably).
+        // Walking in that order, the first usable agent at the best score any free agent can
+        // reach is the answer: the rest of the walk could only tie, and ties go to the earlier.
+        if (this.levels.exact && reqs.length === 1) return this.levels.best(reqs[0]!, usable);
+        const bound = this.levels.exact ? this.levels.bound(reqs) : Infinity;
         let best: AgentSnapshot | undefined;
         let score = -Infinity;
         for (const a of this.byIdle) {
@@ -262,6 +276,7 @@ export class RouteIndex {
           if (s > score) {
             best = a;
             score = s;
+            if (s >= bound) break;
           }
         }
         return best;
@@ -279,9 +294,16 @@ export class RouteIndex {
       case 'least-occupied':
         for (const a of this.byOccupancy) if (usable(a)) return a;
         return undefined;
-      default:
+      default: {
+        // Walk only the free agents who meet the requirement fewest of them meet.
+        if (this.levels.exact && reqs.length > 0) {
+          let narrow = reqs[0]!;
+          for (const r of reqs) if (this.levels.count(r) < this.levels.count(narrow)) narrow = r;
+          return this.levels.firstIdle(narrow, usable);
+        }
         for (const a of this.byIdle) if (usable(a)) return a;
         return undefined;
+      }
     }
   }
 

@@ -222,7 +222,8 @@ export function simulate(input: SimInput): SimResult {
     a.snap.state = 'available';
     a.snap.stateSince = now;
     a.snap.lastCallEndedAt = now;
-    apply(index.agentAvailable({ ...a.snap }, now));
+    // The index keeps this object while the agent is free; it is changed only after the index let go of it (offer, off shift).
+    apply(index.agentAvailable(a.snap, now));
   };
 
   // The first arrival; each arrival draws the next (exact for a piecewise-constant rate: memoryless).
@@ -288,8 +289,11 @@ export function simulate(input: SimInput): SimResult {
         };
         offered[i]!++;
         calls.set(id, { w, interval: i, state: 'waiting' });
-        if (input.patienceSeconds !== undefined) events.push(now + rng.exp(input.patienceSeconds) * 1000, { k: 'abandon', call: id });
+        // The patience is drawn for every caller (the same draws whether answered at once or not),
+        // but only a caller left waiting needs the event.
+        const patience = input.patienceSeconds !== undefined ? rng.exp(input.patienceSeconds) * 1000 : Infinity;
         apply(index.addCall(w, now));
+        if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
         const next = nextArrival(now);
         if (next !== undefined) events.push(next, { k: 'arrive' });
         break;
