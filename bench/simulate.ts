@@ -3,8 +3,9 @@
  * under 10 s). The demo's E購網 queues as seeded (egou-orders, egou-returns: skills, relax steps,
  * max size 200, max wait 900 s to a callback), 2,000 agents with both skills at random
  * proficiencies, a Double-11 day in 15-minute intervals (a midnight rush, then the day curve),
- * 60 % of callers to orders and 40 % to returns, AHT 180 s, patience 120 s, seeded.
- * Not yet: the line's published flow (menu probabilities, FAQ deflection) before the queues.
+ * callers through the E購網 Double-11 flow first (its menu and FAQ answers: given key shares,
+ * a share of callers hanging up after an answer, voicemail on 4), then AHT 180 s, patience
+ * 120 s, seeded. The flow is walked as shares (no time spent in the IVR yet).
  *
  *   node --import tsx bench/simulate.ts [--calls 1000000] [--agents 2000]
  *
@@ -16,6 +17,10 @@ import { parseQueueConfig } from '../src/acd/queue-config.ts';
 import { DEMO_QUEUES } from '../src/demo/seed.ts';
 import { simulate } from '../src/planning/sim/simulate.ts';
 import { Rng } from '../src/planning/sim/rng.ts';
+import { flowSchema } from '../src/flows/schema.ts';
+import { egouDouble11Flow } from '../src/flows/demo/egou.ts';
+import { walkFlow } from '../src/planning/sim/flow-walk.ts';
+import { entriesOf } from '../src/planning/sim/line-entries.ts';
 import { fmt, plainTable } from './lib/table.ts';
 
 const { values: flags } = parseArgs({ options: { calls: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '2000' } } });
@@ -42,10 +47,14 @@ const result = simulate({
   agents,
   intervalMinutes: 15,
   calls: shape.map((s) => s * scale),
-  entries: [
-    { queue: 'egou-orders', weight: 0.6 },
-    { queue: 'egou-returns', weight: 0.4 },
-  ],
+  entries: entriesOf(
+    walkFlow(flowSchema.parse(egouDouble11Flow), {
+      menu: { '1': 0.45, '2': 0.2, '3': 0.1, '4': 0.1, '0': 0.1, noInput: 0.05 },
+      orderStatus: { hangup: 0.6, '1': 0.3, noInput: 0.1 },
+      returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
+      payment: { hangup: 0.5, '1': 0.5 },
+    }),
+  ),
   ahtSeconds: 180,
   patienceSeconds: 120,
   targetSeconds: 30,
@@ -55,7 +64,10 @@ const seconds = (performance.now() - t0) / 1000;
 const t = result.totals;
 console.log(
   plainTable(
-    [{ title: 'calls' }, { title: 'agents' }, { title: 'events' }, { title: 's' }, { title: 'calls/s' }, { title: 'SL 30 s %' }, { title: 'abandoned %' }, { title: 'to callback %' }, { title: 'peak waiting' }],
-    [[t.offered, AGENTS, t.events, fmt(seconds, 2), fmt(t.offered / seconds, 0), fmt(100 * (t.serviceLevel ?? 0)), fmt((100 * t.abandoned) / t.offered), fmt((100 * t.targeted) / t.offered), t.peakWaiting]],
+    [
+      { title: 'calls' }, { title: 'deflected %' }, { title: 'queued' }, { title: 'agents' }, { title: 'events' }, { title: 's' }, { title: 'calls/s' },
+      { title: 'SL 30 s %' }, { title: 'abandoned %' }, { title: 'callbacks' }, { title: 'peak waiting' },
+    ],
+    [[t.offered, fmt((100 * t.deflected) / t.offered), t.queued, AGENTS, t.events, fmt(seconds, 2), fmt(t.offered / seconds, 0), fmt(100 * (t.serviceLevel ?? 0)), fmt((100 * t.abandoned) / t.offered), t.callbacksCreated, t.peakWaiting]],
   ),
 );

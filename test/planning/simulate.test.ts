@@ -10,6 +10,11 @@ import assert from 'node:assert/strict';
 import { parseQueueConfig } from '../../src/acd/queue-config.ts';
 import { erlangA, erlangC } from '../../src/planning/erlang.ts';
 import { simulate, SimInputError, type SimInput } from '../../src/planning/sim/simulate.ts';
+import { walkFlow } from '../../src/planning/sim/flow-walk.ts';
+import { entriesOf } from '../../src/planning/sim/line-entries.ts';
+import { flowSchema } from '../../src/flows/schema.ts';
+import { egouDouble11Flow } from '../../src/flows/demo/egou.ts';
+import { DEMO_QUEUES } from '../../src/demo/seed.ts';
 
 const queue = parseQueueConfig({ name: 'q', wrapUpSeconds: 0 });
 const agents = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `a${i}`, skills: {} }));
@@ -81,7 +86,8 @@ test('seeded: the same input gives the same run; another seed another; every cal
   assert.deepEqual(simulate(small), a);
   assert.notDeepEqual(simulate({ ...small, seed: 43 }), a);
   const t = a.totals;
-  assert.equal(t.offered, t.answered + t.abandoned + t.targeted, 'answered, abandoned or sent to a target: nobody lost');
+  assert.equal(t.offered, t.queued, 'everyone queued here');
+  assert.equal(t.queued, t.answered + t.abandoned + t.targeted, 'answered, abandoned or sent to a target: nobody lost');
   assert.ok(t.targeted > 0, 'max wait sent callers to the callback target');
   assert.ok(a.intervals[1]!.peakWaiting > 0);
   assert.equal(a.intervals.length, 4);
@@ -97,3 +103,23 @@ test('bad input: each named', () => {
   named({ ahtSeconds: 0 }, 'ahtSeconds');
   named({ intervalMinutes: 7 }, 'intervalMinutes');
 });
+
+test('through the Double-11 flow: deflected and voicemail callers never queue; the rest queue as the walk says', () => {
+  const flow = flowSchema.parse(egouDouble11Flow);
+  const walk = walkFlow(flow, {
+    menu: { '1': 0.45, '2': 0.2, '3': 0.1, '4': 0.1, '0': 0.1, noInput: 0.05 },
+    orderStatus: { hangup: 0.6, '1': 0.3, noInput: 0.1 },
+    returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
+    payment: { hangup: 0.5, '1': 0.5 },
+  });
+  const entries = entriesOf(walk);
+  const queues = DEMO_QUEUES.filter((q) => q.name.startsWith('egou-')).map((q) => parseQueueConfig(q));
+  const r = simulate({ ...small, queues, entries, calls: [2000, 2000], agents: Array.from({ length: 40 }, (_, i) => ({ id: `a${i}`, skills: { orders: 8, returns: 8 }, groups: ['egou'] })) });
+  const t = r.totals;
+  assert.equal(t.offered, t.queued + t.deflected + (t.callbacksCreated - t.targeted), 'every caller ends somewhere');
+  const queuedShare = walk.outcomes.filter((o) => o.outcome.kind === 'queue').reduce((s, o) => s + o.share, 0);
+  assert.ok(Math.abs(t.queued / t.offered - queuedShare) < 0.03, `queued ${t.queued / t.offered} vs ${queuedShare}`);
+  assert.ok(t.deflected / t.offered > 0.3, 'the FAQ answers deflect a third and more');
+  assert.throws(() => entriesOf({ outcomes: [{ node: 'x', outcome: { kind: 'goto', flow: 'other' }, share: 1 }] }), /goto into another flow/);
+});
+

@@ -25,13 +25,14 @@ export interface SimAgent {
   readonly shifts?: readonly { readonly from: number; readonly to: number }[];
 }
 
-/** Where an arriving caller goes (a flow's queue node): the weights sum to 1. */
-export interface SimEntry {
-  readonly queue: string;
-  readonly weight: number;
-  readonly skills?: readonly string[];
-  readonly priority?: number;
-}
+/**
+ * Where an arriving caller goes, by weight (the weights sum to 1): a queue (a flow's queue node),
+ * or an end in the IVR — self-service (hung up after the answer), a voicemail, a callback
+ * booking, a transfer out — which never reaches an agent.
+ */
+export type SimEntry =
+  | { readonly queue: string; readonly weight: number; readonly skills?: readonly string[]; readonly priority?: number }
+  | { readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer'; readonly weight: number };
 
 export interface SimInput {
   readonly queues: readonly QueueConfig[];
@@ -51,6 +52,11 @@ export interface SimInput {
 
 export interface SimInterval {
   readonly offered: number;
+  /** Ended in the IVR: self-service (hung up after the answer) or transferred out. */
+  readonly deflected: number;
+  /** Left a voicemail or booked a callback in the IVR, or were sent to a callback by a queue target. */
+  readonly callbacksCreated: number;
+  readonly queued: number;
   readonly answered: number;
   readonly abandoned: number;
   /** Left by a queue target (max wait, full): voicemail, callback offer, another flow. */
@@ -112,7 +118,7 @@ function check(input: SimInput): void {
   if (entries.some((e) => !(e.weight >= 0)) || Math.abs(sum - 1) > 1e-6) throw new SimInputError('entries', `the weights must be ≥ 0 and sum to 1, not ${sum}`);
   const names = new Set(input.queues.map((q) => q.name));
   entries.forEach((e, i) => {
-    if (!names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
+    if ('queue' in e && !names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
   });
   const aht = typeof input.ahtSeconds === 'number' ? [input.ahtSeconds] : input.ahtSeconds;
   if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
@@ -135,6 +141,9 @@ export function simulate(input: SimInput): SimResult {
 
   // Per-interval counters.
   const offered = new Float64Array(n);
+  const deflected = new Float64Array(n);
+  const callbacks = new Float64Array(n);
+  const queued = new Float64Array(n);
   const answered = new Float64Array(n);
   const abandoned = new Float64Array(n);
   const targeted = new Float64Array(n);
@@ -207,6 +216,7 @@ export function simulate(input: SimInput): SimResult {
         rec.state = 'done';
         calls.delete(d.callId);
         targeted[rec.interval]!++;
+        if (d.target.kind === 'callback' || d.target.kind === 'voicemail') callbacks[rec.interval]!++;
       }
     }
   };
@@ -272,6 +282,15 @@ export function simulate(input: SimInput): SimResult {
       case 'arrive': {
         const i = Math.floor(now / stepMs);
         const entry = input.entries[rng.pick(weights)]!;
+        offered[i]!++;
+        if (!('queue' in entry)) {
+          if (entry.ivr === 'voicemail' || entry.ivr === 'callback') callbacks[i]!++;
+          else deflected[i]!++;
+          const next = nextArrival(now);
+          if (next !== undefined) events.push(next, { k: 'arrive' });
+          break;
+        }
+        queued[i]!++;
         const id = `c${seq++}`;
         const w: WaitingCall = {
           id,
@@ -287,7 +306,6 @@ export function simulate(input: SimInput): SimResult {
           requeuedAtFront: false,
           refusedBy: [],
         };
-        offered[i]!++;
         calls.set(id, { w, interval: i, state: 'waiting' });
         // The patience is drawn for every caller (the same draws whether answered at once or not),
         // but only a caller left waiting needs the event.
@@ -343,6 +361,9 @@ export function simulate(input: SimInput): SimResult {
   const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
   const intervals: SimInterval[] = Array.from({ length: n }, (_, i) => ({
     offered: offered[i]!,
+    deflected: deflected[i]!,
+    callbacksCreated: callbacks[i]!,
+    queued: queued[i]!,
     answered: answered[i]!,
     abandoned: abandoned[i]!,
     targeted: targeted[i]!,
@@ -356,6 +377,9 @@ export function simulate(input: SimInput): SimResult {
   const sum = (xs: Float64Array): number => xs.reduce((s, x) => s + x, 0);
   const totals = {
     offered: sum(offered),
+    deflected: sum(deflected),
+    callbacksCreated: sum(callbacks),
+    queued: sum(queued),
     answered: sum(answered),
     abandoned: sum(abandoned),
     targeted: sum(targeted),

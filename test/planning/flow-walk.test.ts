@@ -1,0 +1,43 @@
+/**
+ * The flow walk (where a published flow sends callers, as shares) on the demo's Double-11
+ * E購網 flow: FAQ answers that loop back to the menu, callers who hang up after an answer
+ * (deflected), a voicemail, the agent queue — against the shares worked out by hand; and the
+ * errors a planner makes: missing shares, shares not summing to 1, a loop nobody leaves.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flowSchema } from '../../src/flows/schema.ts';
+import { egouDouble11Flow } from '../../src/flows/demo/egou.ts';
+import { walkFlow, FlowWalkError } from '../../src/planning/sim/flow-walk.ts';
+
+const flow = flowSchema.parse(egouDouble11Flow);
+const CHOICES = {
+  menu: { '1': 0.45, '2': 0.2, '3': 0.1, '4': 0.1, '0': 0.1, noInput: 0.05 },
+  orderStatus: { hangup: 0.6, '1': 0.3, noInput: 0.1 },
+  returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
+  payment: { hangup: 0.5, '1': 0.5 },
+};
+
+test('the Double-11 flow: shares by hand, loops back to the menu included', () => {
+  const { outcomes } = walkFlow(flow, CHOICES);
+  const share = (node: string): number => outcomes.find((o) => o.node === node)?.share ?? 0;
+  // One pass through the menu: back to it 0.45·0.1 + 0.2·0.1 = 0.065; everything else ends.
+  const back = 0.065;
+  const pass = (x: number): number => x / (1 - back);
+  assert.ok(Math.abs(share('agent') - pass(0.1 + 0.45 * 0.3 + 0.2 * 0.4 + 0.1 * 0.5)) < 1e-9);
+  assert.ok(Math.abs(share('message') - pass(0.1)) < 1e-9);
+  assert.ok(Math.abs(share('orderStatus:hangup') - pass(0.45 * 0.6)) < 1e-9, 'self-served by the order-status answer');
+  assert.ok(Math.abs(share('end') - pass(0.05)) < 1e-9, 'no key: goodbye');
+  assert.ok(Math.abs(outcomes.reduce((s, o) => s + o.share, 0) - 1) < 1e-9);
+  assert.deepEqual(outcomes.find((o) => o.node === 'agent')?.outcome, { kind: 'queue', queue: 'egou-orders', skills: [] });
+});
+
+test('errors name the node: missing shares, a sum that is not 1, an unknown key or node, a loop nobody leaves', () => {
+  const named = (choices: Parameters<typeof walkFlow>[1], input: string, re: RegExp): void =>
+    assert.throws(() => walkFlow(flow, choices), (e: unknown) => e instanceof FlowWalkError && e.input === input && re.test(e.message), input);
+  named({ ...CHOICES, menu: undefined as never }, 'choices.menu', /has 7 ways on/);
+  named({ ...CHOICES, payment: { hangup: 0.5, '1': 0.6 } }, 'choices.payment', /sum to 1\.1, not 1/);
+  named({ ...CHOICES, payment: { '7': 1 } }, 'choices.payment.7', /no way on "7"/);
+  named({ ...CHOICES, nowhere: { '1': 1 } }, 'choices.nowhere', /no node "nowhere"/);
+  named({ ...CHOICES, menu: { '1': 1 }, orderStatus: { noInput: 1 } }, 'choices', /never leave/);
+});
