@@ -7,6 +7,7 @@
  * `{ "error": { "code", "message" } }`.
  */
 import { registerPlanningRoutes } from './routes/planning.ts';
+import { registerSimulateRoutes } from './routes/planning-simulate.ts';
 import { localAudioStore, type AudioStore } from '../storage/audio-store.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -169,6 +170,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerRecordingRoutes(r, audio);
   registerTrunkRoutes(r);
   registerPlanningRoutes(r);
+  registerSimulateRoutes(r);
   registerAuditRoutes(r);
   registerEventRoutes(r);
 

@@ -8,6 +8,7 @@ import { parseCommand, type Command } from './args.ts';
 import { announceCommand } from './commands/announce.ts';
 import { erlangCommand, staffCommand } from './commands/erlang.ts';
 import { forecastCommand } from './commands/forecast.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { callsCommands } from './commands/calls.ts';
 import { flowCommands } from './commands/flow.ts';
 import { keyCommands } from './commands/key.ts';
@@ -39,7 +40,7 @@ const GROUPS: Readonly<Record<string, Group>> = {
   trunk: { summary: 'the outbound trunk of callbacks and transfers', commands: trunkCommands },
 };
 
-const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand, erlang: erlangCommand, staff: staffCommand, forecast: forecastCommand };
+const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand, erlang: erlangCommand, staff: staffCommand, forecast: forecastCommand, simulate: simulateCommand };
 
 function usage(): string {
   const rows: [string, string][] = [['serve [options]', SERVE_SUMMARY]];

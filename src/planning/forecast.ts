@@ -15,6 +15,8 @@
  * `backtest` holds out the last days, fits on the rest and reports MAPE (and WAPE, which does
  * not blow up on quiet intervals) so a user knows how far to trust the forecast.
  */
+import { timeOfDay } from './time-of-day.ts';
+import { PlanningInputError } from './input-error.ts';
 import { DAY_MS, instantOfWall, wallOf } from '../schedules/zone.ts';
 
 export interface IntervalCount {
@@ -64,14 +66,8 @@ export interface IntervalForecast {
   readonly event?: string;
 }
 
-export class ForecastInputError extends RangeError {
+export class ForecastInputError extends PlanningInputError {
   override readonly name = 'ForecastInputError';
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`${input}: ${message}`);
-  }
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -280,7 +276,7 @@ export function predict(model: ForecastModel, fromDate: string, days: number): I
       out.push({
         start: instantOfWall(model.timeZone, wall),
         day: dateOf(day),
-        time: `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`,
+        time: timeOfDay(minutes),
         calls: total * share[s]!,
         ahtSeconds: model.aht[weekday(day)]![s]!,
         ...(label !== undefined ? { event: label } : {}),

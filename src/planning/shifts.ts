@@ -13,6 +13,8 @@
  * capacity. Shifts are not wrapped around the horizon: a night shift starting on its last
  * day is cut at the end (and still paid in full).
  */
+import { timeOfDay } from './time-of-day.ts';
+import { PlanningInputError } from './input-error.ts';
 import { InfeasibleFlowError, minCostFlow, type FlowArc } from './min-cost-flow.ts';
 
 export interface ShiftTemplate {
@@ -51,18 +53,12 @@ export interface ShiftPlan {
   readonly requiredHours: number;
 }
 
-export class ShiftPlanError extends RangeError {
+export class ShiftPlanError extends PlanningInputError {
   override readonly name = 'ShiftPlanError';
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`${input}: ${message}`);
-  }
 }
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const clock = (minutes: number): string => `${String(Math.floor(minutes / 60) % 24).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}${minutes >= 1440 ? ' +1' : ''}`;
+const clock = (minutes: number): string => `${timeOfDay(minutes)}${minutes >= 1440 ? ' +1' : ''}`;
 
 export function planShifts(input: ShiftPlanInput): ShiftPlan {
   const { required, intervalMinutes: step, templates } = input;

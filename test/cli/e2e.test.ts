@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -276,4 +276,37 @@ test('a SIPp call to SKTickets: calls tail streams it, calls list and calls show
     t.child.kill('SIGINT');
   }
   assert.equal(await exited, 0, 'Ctrl-C ends calls tail cleanly');
+});
+
+test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON and the SVG chart', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'surgeline-sim-'));
+  try {
+    const choices = path.join(dir, 'shares.json');
+    writeFileSync(
+      choices,
+      JSON.stringify({
+        menu: { '1': 0.45, '2': 0.2, '3': 0.1, '4': 0.1, '0': 0.1, noInput: 0.05 },
+        orderStatus: { hangup: 0.6, '1': 0.3, noInput: 0.1 },
+        returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
+        payment: { hangup: 0.5, '1': 0.5 },
+      }),
+    );
+    const svg = path.join(dir, 'day.svg');
+    const args = ['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', 'step:10x', '--base', '30', '--at', '2', '--intervals', '6', '--agents', '8', '--patience', '2m', '--choices', choices];
+    const table = await ok([...args, '--svg', svg]);
+    assert.match(table, /^time +offered deflected +queued answered abandoned callbacks +SL % +ASA s +occ % +waiting\n00:00 /);
+    assert.match(table, /\ntotal +\d+ /);
+    const chart = readFileSync(svg, 'utf8');
+    assert.match(chart, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(chart, /<polyline points="[\d., ]+"/);
+    const json = JSON.parse(await ok([...args, '--json'])) as { intervals: { offered: number; peakWaiting: number }[]; totals: { offered: number; deflected: number; queued: number } };
+    assert.equal(json.intervals.length, 6);
+    assert.ok(json.totals.deflected > 0 && json.totals.queued > 0);
+    assert.ok(json.intervals[4]!.peakWaiting > json.intervals[0]!.peakWaiting, 'the step fills the queues');
+    const bad = await cli(['simulate', '--line', 'E購網', '--profile', 'step:10x', '--agents', '8'], { env });
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /choices\.menu/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,9 +10,10 @@
  */
 import { z } from 'zod';
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
-import { ForecastInputError, type IntervalCount } from '../../planning/forecast.ts';
+import type { IntervalCount } from '../../planning/forecast.ts';
+import { PlanningInputError } from '../../planning/input-error.ts';
 import { forecastReport } from '../../planning/forecast-report.ts';
-import { planShifts, ShiftPlanError } from '../../planning/shifts.ts';
+import { planShifts } from '../../planning/shifts.ts';
 import { standbyTiers } from '../../planning/standby.ts';
 import { isValidTimeZone } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
@@ -140,7 +141,7 @@ export function registerPlanningRoutes(r: Registrar): void {
         const report = forecastReport(history, opts, { from: body.from, days: body.days, holdoutDays: body.holdoutDays });
         return { ...report, intervals: report.intervals.map((f) => ({ ...f, start: new Date(f.start).toISOString() })) };
       } catch (err) {
-        if (err instanceof ForecastInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
+        if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
         throw err;
       }
     },
@@ -180,7 +181,7 @@ export function registerPlanningRoutes(r: Registrar): void {
       try {
         return planShifts({ required: body.required, intervalMinutes: body.intervalMinutes, templates: body.templates });
       } catch (err) {
-        if (err instanceof ShiftPlanError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
+        if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
         throw err;
       }
     },

@@ -11,6 +11,7 @@
  * callback booking, a transfer, a hang-up (self-service: the caller got the answer), or a
  * goto to another flow.
  */
+import { PlanningInputError } from '../input-error.ts';
 import { isTerminal, targets, type Flow, type FlowNode } from '../../flows/schema.ts';
 
 export type WalkOutcome =
@@ -26,14 +27,8 @@ export interface WalkResult {
   readonly outcomes: { node: string; outcome: WalkOutcome; share: number }[];
 }
 
-export class FlowWalkError extends RangeError {
+export class FlowWalkError extends PlanningInputError {
   override readonly name = 'FlowWalkError';
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`${input}: ${message}`);
-  }
 }
 
 /** Where callers who hang up in the IVR go (not a node name: node names are identifiers). */

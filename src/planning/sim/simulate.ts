@@ -11,6 +11,7 @@
  * target, ASA, targets), plus occupancy (busy agent-time over staffed agent-time of the
  * interval) and waiting callers (peak during, and at the end of, each interval).
  */
+import { PlanningInputError } from '../input-error.ts';
 import type { QueueConfig } from '../../acd/queue-config.ts';
 import { RouteIndex } from '../../acd/route-index.ts';
 import type { AgentSnapshot, RoutingDecision, WaitingCall } from '../../acd/types.ts';
@@ -62,7 +63,7 @@ export interface SimInterval {
   /** Left by a queue target (max wait, full): voicemail, callback offer, another flow. */
   readonly targeted: number;
   readonly answeredWithinTarget: number;
-  /** Answered within target / offered (abandoned and targeted count against it). */
+  /** Answered within target / queued (abandoned and targeted count against it; IVR ends do not count). */
   readonly serviceLevel: number | null;
   readonly asaSeconds: number | null;
   readonly occupancy: number | null;
@@ -75,14 +76,8 @@ export interface SimResult {
   readonly totals: Omit<SimInterval, 'peakWaiting' | 'waitingAtEnd'> & { peakWaiting: number; events: number };
 }
 
-export class SimInputError extends RangeError {
+export class SimInputError extends PlanningInputError {
   override readonly name = 'SimInputError';
-  constructor(
-    readonly input: string,
-    message: string,
-  ) {
-    super(`${input}: ${message}`);
-  }
 }
 
 type Ev =
@@ -127,7 +122,11 @@ function check(input: SimInput): void {
 
 export function simulate(input: SimInput): SimResult {
   check(input);
-  const rng = new Rng(input.seed);
+  // Three streams (common random numbers): arrivals, the callers' choices and patience, and
+  // handle times. A what-if that changes agents or the flow keeps the same callers arriving.
+  const arrivalRng = new Rng(input.seed);
+  const callerRng = new Rng(input.seed ^ 0x9e3779b9);
+  const serviceRng = new Rng(input.seed ^ 0x85ebca6b);
   const stepMs = input.intervalMinutes * 60_000;
   const n = input.calls.length;
   const endMs = n * stepMs;
@@ -203,7 +202,7 @@ export function simulate(input: SimInput): SimResult {
         a.busySince = now;
         a.snap.state = 'on-call';
         a.snap.stateSince = now;
-        const talk = rng.exp(ahtAt(now)) * 1000;
+        const talk = serviceRng.exp(ahtAt(now)) * 1000;
         a.snap.answeredToday++;
         a.snap.talkMsToday += talk;
         events.push(now + talk, { k: 'talked', agent: ai, queue: d.queue });
@@ -243,7 +242,7 @@ export function simulate(input: SimInput): SimResult {
       const rate = input.calls[i]! / stepMs;
       const boundary = (i + 1) * stepMs;
       if (rate > 0) {
-        const at = t + rng.exp(1 / rate);
+        const at = t + arrivalRng.exp(1 / rate);
         if (at < boundary) return at;
       }
       t = boundary;
@@ -281,7 +280,9 @@ export function simulate(input: SimInput): SimResult {
     switch (e.k) {
       case 'arrive': {
         const i = Math.floor(now / stepMs);
-        const entry = input.entries[rng.pick(weights)]!;
+        const entry = input.entries[callerRng.pick(weights)]!;
+        // Drawn for every caller, queued or not, so both sides of a comparison draw alike.
+        const patience = input.patienceSeconds !== undefined ? callerRng.exp(input.patienceSeconds) * 1000 : Infinity;
         offered[i]!++;
         if (!('queue' in entry)) {
           if (entry.ivr === 'voicemail' || entry.ivr === 'callback') callbacks[i]!++;
@@ -307,9 +308,7 @@ export function simulate(input: SimInput): SimResult {
           refusedBy: [],
         };
         calls.set(id, { w, interval: i, state: 'waiting' });
-        // The patience is drawn for every caller (the same draws whether answered at once or not),
-        // but only a caller left waiting needs the event.
-        const patience = input.patienceSeconds !== undefined ? rng.exp(input.patienceSeconds) * 1000 : Infinity;
+        // Only a caller left waiting needs the abandon event.
         apply(index.addCall(w, now));
         if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
         const next = nextArrival(now);
@@ -368,7 +367,7 @@ export function simulate(input: SimInput): SimResult {
     abandoned: abandoned[i]!,
     targeted: targeted[i]!,
     answeredWithinTarget: within[i]!,
-    serviceLevel: ratio(within[i]!, offered[i]!),
+    serviceLevel: ratio(within[i]!, queued[i]!),
     asaSeconds: answered[i]! > 0 ? waitSum[i]! / answered[i]! / 1000 : null,
     occupancy: ratio(busyMs[i]!, staffedMs[i]!),
     peakWaiting: peak[i]!,
@@ -384,7 +383,7 @@ export function simulate(input: SimInput): SimResult {
     abandoned: sum(abandoned),
     targeted: sum(targeted),
     answeredWithinTarget: sum(within),
-    serviceLevel: ratio(sum(within), sum(offered)),
+    serviceLevel: ratio(sum(within), sum(queued)),
     asaSeconds: sum(answered) > 0 ? sum(waitSum) / sum(answered) / 1000 : null,
     occupancy: ratio(sum(busyMs), sum(staffedMs)),
     peakWaiting: Math.max(0, ...peak),

@@ -1,0 +1,85 @@
+/**
+ * The simulator over the API: a tenant pushes the E購網 flows and queues, makes a line, and
+ * rehearses a 10× step surge through it — seeded and repeatable, deflection and queueing as
+ * the flow's shares say; a what-if compares the normal flow with the Double-11 one (FAQ
+ * answers deflect callers) and 40 against 80 agents; missing shares are 422 naming the node.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO_QUEUES } from '../../src/demo/seed.ts';
+import { egouDouble11Flow, egouNormalFlow } from '../../src/flows/demo/egou.ts';
+import { eachBackend } from '../store/backends.ts';
+import { makeTenant, startTestApi, type TestApi, type TestTenant } from './harness.ts';
+
+const D11_CHOICES = {
+  menu: { '1': 0.45, '2': 0.2, '3': 0.1, '4': 0.1, '0': 0.1, noInput: 0.05 },
+  orderStatus: { hangup: 0.6, '1': 0.3, noInput: 0.1 },
+  returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
+  payment: { hangup: 0.5, '1': 0.5 },
+};
+const NORMAL_CHOICES = { menu: { '1': 0.45, '2': 0.2, '3': 0.1, '0': 0.2, noInput: 0.05 } };
+const PROFILE = { intervalMinutes: 30, step: { base: 60, multiple: 10, at: 4, intervals: 12 } };
+
+eachBackend(
+  'API planning simulate',
+  (ctx) => {
+    let api: TestApi;
+    let a: TestTenant;
+
+    before(async () => {
+      api = await startTestApi(ctx);
+      a = await makeTenant(ctx, 'sim-a');
+      for (const q of DEMO_QUEUES.filter((x) => x.name.startsWith('egou-'))) {
+        const res = await api.request('POST', '/queues', { key: a.keys.admin, body: q });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      }
+      for (const f of [egouNormalFlow, egouDouble11Flow]) {
+        const res = await api.request('POST', '/flows?publish=true', { key: a.keys.admin, body: f });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      }
+      const line = await api.request('POST', '/lines', { key: a.keys.admin, body: { name: 'E購網', timeZone: 'Asia/Taipei', numbers: ['4008009911'], flow: 'egou-double11' } });
+      assert.equal(line.status, 201, JSON.stringify(line.body));
+    });
+    after(async () => {
+      await api?.close();
+    });
+
+    test('a 10× step through the Double-11 flow: per interval and totals, seeded and repeatable', async () => {
+      const body = { line: 'E購網', choices: D11_CHOICES, profile: PROFILE, agents: 20, patienceSeconds: 120, seed: 7 };
+      const res = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.intervals.length, 12);
+      const t = res.body.totals;
+      assert.ok(Math.abs(t.offered - (4 * 60 + 8 * 600)) < 250, `offered ${t.offered}`);
+      assert.ok(t.deflected / t.offered > 0.4, 'the FAQ answers deflect');
+      assert.ok(res.body.intervals[6].peakWaiting > res.body.intervals[1].peakWaiting, `the step fills the queue: ${JSON.stringify(res.body.intervals.map((i: { peakWaiting: number; serviceLevel: number }) => [i.peakWaiting, i.serviceLevel]))}`);
+      assert.ok(res.body.intervals[1].serviceLevel > res.body.intervals[8].serviceLevel, 'and the service level falls');
+      assert.deepEqual((await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body })).body, res.body, 'same seed, same run');
+      assert.equal((await api.request('POST', '/planning/simulate', { key: a.keys.agent, body })).status, 403);
+    });
+
+    test('what-if: the normal flow against the Double-11 flow; 40 against 80 agents', async () => {
+      const base = { line: 'E購網', flow: 'egou-normal', choices: NORMAL_CHOICES, profile: PROFILE, agents: 40, patienceSeconds: 120, seed: 3 };
+      const flows = await api.request('POST', '/planning/compare', { key: a.keys.admin, body: { a: base, b: { flow: 'egou-double11', choices: D11_CHOICES } } });
+      assert.equal(flows.status, 200, JSON.stringify(flows.body).slice(0, 500));
+      assert.ok(flows.body.difference.deflected > 0.3 * flows.body.a.offered, `Double-11 deflects more: ${JSON.stringify(flows.body.difference)}`);
+      assert.ok(flows.body.difference.abandoned < 0, 'and fewer callers abandon');
+      const staff = await api.request('POST', '/planning/compare', { key: a.keys.admin, body: { a: base, b: { agents: 80 } } });
+      assert.equal(staff.status, 200);
+      assert.ok(staff.body.difference.serviceLevel > 0, 'more agents, better service level');
+      assert.equal(staff.body.difference.offered, 0, 'the same surge on both sides');
+    });
+
+    test('missing or bad shares are 422 naming the node; an unknown line is 404', async () => {
+      const body = { line: 'E購網', choices: { ...D11_CHOICES, payment: undefined }, profile: PROFILE, agents: 10 };
+      const res = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: { menu: D11_CHOICES.menu, orderStatus: D11_CHOICES.orderStatus, returns: D11_CHOICES.returns } } });
+      assert.equal(res.status, 422);
+      assert.deepEqual(res.body.error.problems.map((p: { path: string }) => p.path), ['choices.payment']);
+      const sum = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: { ...D11_CHOICES, payment: { hangup: 0.9, '1': 0.5 } } } });
+      assert.equal(sum.status, 422);
+      assert.match(sum.body.error.message, /sum to 1\.4/);
+      assert.equal((await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, line: 'nowhere' } })).status, 404);
+    });
+  },
+  { kinds: ['pglite'] },
+);
