@@ -8,6 +8,7 @@
  */
 import { registerPlanningRoutes } from './routes/planning.ts';
 import { registerSimulateRoutes } from './routes/planning-simulate.ts';
+import { registerReviewRoutes } from './routes/planning-review.ts';
 import { localAudioStore, type AudioStore } from '../storage/audio-store.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -171,6 +172,7 @@ export async function startApi(opts: ApiOptions): Promise<FastifyInstance> {
   registerTrunkRoutes(r);
   registerPlanningRoutes(r);
   registerSimulateRoutes(r);
+  registerReviewRoutes(r);
   registerAuditRoutes(r);
   registerEventRoutes(r);
 

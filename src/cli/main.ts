@@ -9,6 +9,7 @@ import { announceCommand } from './commands/announce.ts';
 import { erlangCommand, staffCommand } from './commands/erlang.ts';
 import { forecastCommand } from './commands/forecast.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { reviewCommand } from './commands/review.ts';
 import { callsCommands } from './commands/calls.ts';
 import { flowCommands } from './commands/flow.ts';
 import { keyCommands } from './commands/key.ts';
@@ -40,7 +41,7 @@ const GROUPS: Readonly<Record<string, Group>> = {
   trunk: { summary: 'the outbound trunk of callbacks and transfers', commands: trunkCommands },
 };
 
-const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand, erlang: erlangCommand, staff: staffCommand, forecast: forecastCommand, simulate: simulateCommand };
+const SINGLE: Readonly<Record<string, Command>> = { announce: announceCommand, erlang: erlangCommand, staff: staffCommand, forecast: forecastCommand, simulate: simulateCommand, review: reviewCommand };
 
 function usage(): string {
   const rows: [string, string][] = [['serve [options]', SERVE_SUMMARY]];

@@ -36,7 +36,7 @@ const SPEC_ROUTES = [
   'GET /trunk', 'PUT /trunk',
   // issue 5 (planning)
   'POST /planning/erlang', 'POST /planning/staff', 'POST /planning/forecast', 'POST /planning/shifts', 'POST /planning/standby',
-  'POST /planning/simulate', 'POST /planning/compare',
+  'POST /planning/simulate', 'POST /planning/compare', 'POST /planning/review',
 ];
 
 let app: FastifyInstance;

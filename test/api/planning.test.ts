@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { callbacksRepository } from '../../src/store/repositories/callbacks.ts';
 import { agentsFor, erlangA, erlangC } from '../../src/planning/erlang.ts';
 import { eachBackend } from '../store/backends.ts';
 import { makeTenant, startTestApi, type TestApi, type TestTenant } from './harness.ts';
@@ -159,5 +160,41 @@ eachBackend('API planning forecast', (ctx) => {
     const bad = await api.request('POST', '/planning/forecast', { key: a.keys.admin, body: { intervalMinutes: 60, history: { intervals }, from: '2025-11-11', days: 1, events: { '2025-11-11': 'double11' } } });
     assert.equal(bad.status, 422);
     assert.deepEqual(bad.body.error.problems.map((p: { path: string }) => p.path), ['events.2025-11-11']);
+  });
+
+  test('review: forecast against actual per interval, the hour that fell short and by how much, callbacks still open', async () => {
+    // Monday 2025-11-10 (Taipei): 4 visits an hour answered in 5 s, but 10:00–11:00 brought 15, answered after 60 s or lost.
+    const rows = [];
+    const day = Date.UTC(2025, 10, 10) - 8 * 3_600_000;
+    for (let h = 9; h < 21; h++) {
+      const surge = h === 10;
+      for (let k = 0; k < (surge ? 15 : 4); k++) {
+        const at = new Date(day + h * 3_600_000 + k * 60_000);
+        const lost = surge && k >= 12;
+        rows.push({ tenant_id: a.id, call_id: randomUUID(), queue: 'orders', entered_at: at, answered_at: lost ? null : at, ended_at: at, outcome: lost ? ('abandoned' as const) : ('answered' as const), wait_ms: surge ? 60_000 : 5000, talk_ms: lost ? null : 150_000, wrap_ms: lost ? null : 30_000 });
+      }
+    }
+    await ctx.store().db.insertInto('queue_calls').values(rows).execute();
+    const line = await api.request('POST', '/lines', { key: a.keys.admin, body: { name: 'review line', timeZone: 'Asia/Taipei' } });
+    const callbacks = callbacksRepository(ctx.store().db, ctx.clock);
+    const kept = await callbacks.create(a.id, { lineId: line.body.id, queue: 'orders', callerNumber: '0912000001', kind: 'keep-place', requestedAt: new Date(day + 10.5 * 3_600_000) });
+    const done = await callbacks.create(a.id, { lineId: line.body.id, queue: 'orders', callerNumber: '0912000002', kind: 'keep-place', requestedAt: new Date(day + 10.6 * 3_600_000) });
+    await callbacks.cancel(a.id, done.id, 'test');
+    assert.ok(kept.id);
+
+    const res = await api.request('POST', '/planning/review', { key: a.keys.supervisor, body: { from: '2025-11-09T16:00:00Z', to: '2025-11-10T16:00:00Z', queue: 'orders', intervalMinutes: 60 } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.intervals.length, 24);
+    const ten = res.body.intervals.find((i: { time: string }) => i.time === '10:00');
+    assert.deepEqual([ten.offered, ten.answered, ten.abandoned, ten.serviceLevel, ten.shortfall], [15, 12, 3, 0, 0.8]);
+    assert.ok(Math.abs(ten.forecast - 4) < 0.01, `forecast ${ten.forecast}`);
+    assert.equal(res.body.intervals.find((i: { time: string }) => i.time === '09:00').shortfall, 0);
+    assert.equal(res.body.totals.intervalsBelowTarget, 1);
+    assert.equal(res.body.worst[0].time, '10:00');
+    assert.equal(res.body.totals.offered, 11 * 4 + 15);
+    assert.ok(res.body.totals.forecastError.mape > 0.05 && res.body.totals.forecastError.mape < 0.3, JSON.stringify(res.body.totals.forecastError));
+    assert.deepEqual(res.body.callbacks, { byState: { pending: 1, cancelled: 1 }, open: 1 });
+    const bad = await api.request('POST', '/planning/review', { key: a.keys.admin, body: { from: '2025-11-10T16:00:00Z', to: '2025-11-09T16:00:00Z' } });
+    assert.equal(bad.status, 422);
   });
 });

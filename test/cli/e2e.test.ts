@@ -310,3 +310,16 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('review: the last hours of this node, as a table and JSON; a time without its zone exits 2', async () => {
+  const from = new Date(Date.now() - 3 * 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const json = JSON.parse(await ok(['review', '--from', from, '--to', to, '--interval', '60m', '--json'])) as { intervals: unknown[]; forecastUnavailable?: string; callbacks: { open: number } };
+  assert.ok(json.intervals.length >= 4 && json.intervals.length <= 5);
+  assert.match(json.forecastUnavailable ?? '', /^history: /, 'a new node has no weeks before to learn from, and says so');
+  assert.equal(typeof json.callbacks.open, 'number');
+  assert.match(await ok(['review', '--from', from, '--to', to]), /intervals below target; callbacks still open: \d+/);
+  const bad = await cli(['review', '--from', '2026-11-11', '--to', to], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /an ISO time with its zone/);
+});

@@ -92,6 +92,8 @@ export interface CallbacksRepository {
   get(tenantId: string, id: string): Promise<CallbackView>;
   /** Newest request first. */
   list(tenantId: string, q?: CallbackQuery): Promise<CallbackView[]>;
+  /** Callbacks requested in [since, until) (of one queue) by state: what is still open after an event. */
+  countByState(tenantId: string, q: { since: Date; until: Date; queue?: string }): Promise<Partial<Record<CallbackState, number>>>;
   /**
    * Claims up to `limit` callbacks (pending or due, next_attempt_at <= now, inside their
    * window) and marks them in-progress, oldest next attempt first. Across tenants unless
@@ -299,6 +301,19 @@ export function callbacksRepository(db: Kysely<Database>, clock: Clock): Callbac
     },
 
     get,
+
+    async countByState(tenantId, { since, until, queue }) {
+      if (!isUuid(tenantId)) return {};
+      let query = db
+        .selectFrom('callbacks')
+        .select(['state', sql<string>`count(*)`.as('n')])
+        .where('tenant_id', '=', tenantId)
+        .where('requested_at', '>=', since)
+        .where('requested_at', '<', until);
+      if (queue !== undefined) query = query.where('queue', '=', queue);
+      const rows = await query.groupBy('state').execute();
+      return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+    },
 
     async list(tenantId, q = {}) {
       if (!isUuid(tenantId)) return [];

@@ -83,6 +83,8 @@ export interface QueueCallsRepository {
    * intervals without visits are left out.
    */
   intervals(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; queue?: string }): Promise<{ start: number; calls: number; ahtSeconds?: number }[]>;
+  /** Per interval as `intervals`: offered, answered, answered within `targetMs` of waiting, abandoned (the post-event review). */
+  outcomes(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; targetMs: number; queue?: string }): Promise<{ start: number; offered: number; answered: number; within: number; abandoned: number }[]>;
 }
 
 const COLUMNS = [
@@ -281,6 +283,26 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
         ewtAnswered: Number(r.ewt_n),
         ewtMeanAbsErrorMs: num(r.ewt_mae),
       }));
+    },
+
+    async outcomes(tenantId, { since, until, intervalMinutes, targetMs, queue }) {
+      if (!isUuid(tenantId)) return [];
+      const step = intervalMinutes * 60;
+      let q = db
+        .selectFrom('queue_calls')
+        .select([
+          sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
+          sql<string>`count(*)`.as('offered'),
+          sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL)`.as('answered'),
+          sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND wait_ms <= ${targetMs})`.as('within'),
+          sql<string>`count(*) FILTER (WHERE outcome = 'abandoned')`.as('abandoned'),
+        ])
+        .where('tenant_id', '=', tenantId)
+        .where('entered_at', '>=', since)
+        .where('entered_at', '<', until);
+      if (queue !== undefined) q = q.where('queue', '=', queue);
+      const rows = await q.groupBy('bucket').orderBy('bucket').execute();
+      return rows.map((r) => ({ start: Number(r.bucket) * step * 1000, offered: Number(r.offered), answered: Number(r.answered), within: Number(r.within), abandoned: Number(r.abandoned) }));
     },
 
     async intervals(tenantId, { since, until, intervalMinutes, queue }) {
