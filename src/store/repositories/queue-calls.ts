@@ -145,6 +145,34 @@ const msSince = (column: string, at: Date) => sql<number>`greatest(0, round(extr
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Math.round(Number(v)));
 
 export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): QueueCallsRepository {
+  /** Visits per epoch-aligned interval (entered in [since, until), one queue or all), with their outcomes. */
+  const buckets = async (tenantId: string, { since, until, intervalMinutes, targetMs, queue }: { since: Date; until: Date; intervalMinutes: number; targetMs: number; queue?: string }) => {
+    if (!isUuid(tenantId)) return [];
+    const step = intervalMinutes * 60;
+    let q = db
+      .selectFrom('queue_calls')
+      .select([
+        sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
+        sql<string>`count(*)`.as('offered'),
+        sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL)`.as('answered'),
+        sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND wait_ms <= ${targetMs})`.as('within'),
+        sql<string>`count(*) FILTER (WHERE outcome = 'abandoned')`.as('abandoned'),
+        sql<string | null>`avg(coalesce(talk_ms, 0) + coalesce(wrap_ms, 0)) FILTER (WHERE answered_at IS NOT NULL AND talk_ms IS NOT NULL)`.as('handle'),
+      ])
+      .where('tenant_id', '=', tenantId)
+      .where('entered_at', '>=', since)
+      .where('entered_at', '<', until);
+    if (queue !== undefined) q = q.where('queue', '=', queue);
+    const rows = await q.groupBy('bucket').orderBy('bucket').execute();
+    return rows.map((r) => ({
+      start: Number(r.bucket) * step * 1000,
+      offered: Number(r.offered),
+      answered: Number(r.answered),
+      within: Number(r.within),
+      abandoned: Number(r.abandoned),
+      handleMs: num(r.handle),
+    }));
+  };
   const update = async (tenantId: string, id: string, set: Record<string, unknown>): Promise<void> => {
     if (!isUuid(tenantId) || !isUuid(id)) throw new NotFoundError('queue call', id);
     const r = await db
@@ -285,45 +313,12 @@ export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): Queue
       }));
     },
 
-    async outcomes(tenantId, { since, until, intervalMinutes, targetMs, queue }) {
-      if (!isUuid(tenantId)) return [];
-      const step = intervalMinutes * 60;
-      let q = db
-        .selectFrom('queue_calls')
-        .select([
-          sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
-          sql<string>`count(*)`.as('offered'),
-          sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL)`.as('answered'),
-          sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND wait_ms <= ${targetMs})`.as('within'),
-          sql<string>`count(*) FILTER (WHERE outcome = 'abandoned')`.as('abandoned'),
-        ])
-        .where('tenant_id', '=', tenantId)
-        .where('entered_at', '>=', since)
-        .where('entered_at', '<', until);
-      if (queue !== undefined) q = q.where('queue', '=', queue);
-      const rows = await q.groupBy('bucket').orderBy('bucket').execute();
-      return rows.map((r) => ({ start: Number(r.bucket) * step * 1000, offered: Number(r.offered), answered: Number(r.answered), within: Number(r.within), abandoned: Number(r.abandoned) }));
+    async outcomes(tenantId, q) {
+      return (await buckets(tenantId, q)).map((r) => ({ start: r.start, offered: r.offered, answered: r.answered, within: r.within, abandoned: r.abandoned }));
     },
 
-    async intervals(tenantId, { since, until, intervalMinutes, queue }) {
-      if (!isUuid(tenantId)) return [];
-      const step = intervalMinutes * 60;
-      let q = db
-        .selectFrom('queue_calls')
-        .select([
-          sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
-          sql<string>`count(*)`.as('calls'),
-          sql<string | null>`avg(coalesce(talk_ms, 0) + coalesce(wrap_ms, 0)) FILTER (WHERE answered_at IS NOT NULL AND talk_ms IS NOT NULL)`.as('handle'),
-        ])
-        .where('tenant_id', '=', tenantId)
-        .where('entered_at', '>=', since)
-        .where('entered_at', '<', until);
-      if (queue !== undefined) q = q.where('queue', '=', queue);
-      const rows = await q.groupBy('bucket').orderBy('bucket').execute();
-      return rows.map((r) => {
-        const handle = num(r.handle);
-        return { start: Number(r.bucket) * step * 1000, calls: Number(r.calls), ...(handle !== null ? { ahtSeconds: handle / 1000 } : {}) };
-      });
+    async intervals(tenantId, q) {
+      return (await buckets(tenantId, { ...q, targetMs: 0 })).map((r) => ({ start: r.start, calls: r.offered, ...(r.handleMs !== null ? { ahtSeconds: r.handleMs / 1000 } : {}) }));
     },
   };
 }
