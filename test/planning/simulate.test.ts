@@ -123,3 +123,31 @@ test('through the Double-11 flow: deflected and voicemail callers never queue; t
   assert.throws(() => entriesOf({ outcomes: [{ node: 'x', outcome: { kind: 'goto', flow: 'other' }, share: 1 }] }), /goto into another flow/);
 });
 
+
+test("staffing tiers act as live: a surge raises the level, the standby group takes calls, the level falls after", () => {
+  const tieredQueue = parseQueueConfig({
+    name: 'q',
+    wrapUpSeconds: 0,
+    agentGroups: ['team'],
+    tiers: [{ name: 'surge', when: { waitingAtLeast: 8 }, addGroups: ['standby'], holdSeconds: 60 }],
+  });
+  const input: SimInput = {
+    queues: [tieredQueue],
+    agents: [...Array.from({ length: 5 }, (_, i) => ({ id: `t${i}`, skills: {}, groups: ['team'] })), ...Array.from({ length: 10 }, (_, i) => ({ id: `s${i}`, skills: {}, groups: ['standby'] }))],
+    intervalMinutes: 30,
+    calls: [40, 400, 40, 40], // 5 agents × 30 min / 3 min = 50 calls per interval: the second is 8× that
+    entries: [{ queue: 'q', weight: 1 }],
+    ahtSeconds: 180,
+    patienceSeconds: 300,
+    targetSeconds: 30,
+    seed: 9,
+  };
+  const withTiers = simulate(input);
+  const levels = withTiers.tierChanges.map((c) => c.level);
+  assert.ok(levels.includes(1) && levels.at(-1) === 0, `up and back down: ${JSON.stringify(withTiers.tierChanges.slice(0, 6))}`);
+  assert.ok(withTiers.tierChanges[0]!.at >= 1_800_000, 'not before the surge');
+  const without = simulate({ ...input, queues: [parseQueueConfig({ name: 'q', wrapUpSeconds: 0, agentGroups: ['team'] })] });
+  assert.deepEqual(without.tierChanges, []);
+  assert.ok(withTiers.intervals[1]!.answered > without.intervals[1]!.answered + 50, `the standby group answers: ${withTiers.intervals[1]!.answered} vs ${without.intervals[1]!.answered}`);
+  assert.ok((withTiers.intervals[1]!.serviceLevel ?? 0) > (without.intervals[1]!.serviceLevel ?? 0));
+});

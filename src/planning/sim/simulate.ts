@@ -7,6 +7,11 @@
  * max-wait/max-size targets apply exactly as live. Time is simulated milliseconds from the
  * run's start; nothing reads a clock. Same input and seed, same result.
  *
+ * The queues' staffing tiers are live too: every 10 simulated seconds each queue's waiting
+ * count and longest wait go through the same evaluateTiers (hysteresis) as the live node,
+ * and a level change hands the router the groups it adds (agents of a standby group then
+ * take calls), as src/acd/live/tier-watch.ts does.
+ *
  * Statistics are per interval of arrival (offered, answered, abandoned, answered within the
  * target, ASA, targets), plus occupancy (busy agent-time over staffed agent-time of the
  * interval) and waiting callers (peak during, and at the end of, each interval).
@@ -16,6 +21,7 @@ import type { QueueConfig } from '../../acd/queue-config.ts';
 import { RouteIndex } from '../../acd/route-index.ts';
 import type { AgentSnapshot, RoutingDecision, WaitingCall } from '../../acd/types.ts';
 import { TimerHeap } from '../../acd/timer-heap.ts';
+import { evaluateTiers, tierGroups, type TierState } from '../../acd/tiers.ts';
 import { Rng } from './rng.ts';
 
 export interface SimAgent {
@@ -73,8 +79,13 @@ export interface SimInterval {
 
 export interface SimResult {
   readonly intervals: SimInterval[];
+  /** Every staffing-tier level change: when (ms from the start), which queue, to which level. */
+  readonly tierChanges: { at: number; queue: string; level: number; name: string | null }[];
   readonly totals: Omit<SimInterval, 'peakWaiting' | 'waitingAtEnd'> & { peakWaiting: number; events: number };
 }
+
+/** How often the tiers are re-evaluated (the live node does it every second; 10 s keeps a day cheap). */
+const TIER_EVERY_MS = 10_000;
 
 export class SimInputError extends PlanningInputError {
   override readonly name = 'SimInputError';
@@ -85,6 +96,7 @@ type Ev =
   | { k: 'abandon'; call: string }
   | { k: 'talked'; agent: number; queue: string }
   | { k: 'free'; agent: number }
+  | { k: 'tiers' }
   | { k: 'on'; agent: number }
   | { k: 'off'; agent: number };
 
@@ -181,6 +193,13 @@ export function simulate(input: SimInput): SimResult {
   });
 
   const calls = new Map<string, CallRec>();
+  // Waiting callers per queue in order of entry (a Map keeps insertion order): count and longest wait for the tiers.
+  const waitingIn = new Map<string, Map<string, number>>(input.queues.map((q) => [q.name, new Map()]));
+  const leave = (w: WaitingCall): void => void waitingIn.get(w.queue)?.delete(w.id);
+  const join = (w: WaitingCall, at: number): void => void waitingIn.get(w.queue)?.set(w.id, at);
+  const tiered = input.queues.filter((q) => q.tiers.length > 0);
+  const tierState = new Map<string, TierState>();
+  const tierChanges: SimResult['tierChanges'] = [];
   let seq = 0;
   let now = 0;
   let processed = 0;
@@ -192,6 +211,7 @@ export function simulate(input: SimInput): SimResult {
       if (d.kind === 'offer') {
         rec.state = 'done';
         calls.delete(d.callId);
+        leave(rec.w);
         const wait = now - rec.w.firstEnteredAt;
         answered[rec.interval]!++;
         waitSum[rec.interval]! += wait;
@@ -207,13 +227,16 @@ export function simulate(input: SimInput): SimResult {
         a.snap.talkMsToday += talk;
         events.push(now + talk, { k: 'talked', agent: ai, queue: d.queue });
       } else if (d.kind === 'overflow') {
+        leave(rec.w);
         const w: WaitingCall = { ...rec.w, queue: d.to, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
         const moved: CallRec = { w, interval: rec.interval, state: 'waiting' };
         calls.set(w.id, moved);
+        join(w, now);
         apply(index.addCall(w, now));
       } else {
         rec.state = 'done';
         calls.delete(d.callId);
+        leave(rec.w);
         targeted[rec.interval]!++;
         if (d.target.kind === 'callback' || d.target.kind === 'voicemail') callbacks[rec.interval]!++;
       }
@@ -249,6 +272,7 @@ export function simulate(input: SimInput): SimResult {
     }
     return undefined;
   };
+  if (tiered.length > 0) events.push(TIER_EVERY_MS, { k: 'tiers' });
   const first = nextArrival(0);
   if (first !== undefined) events.push(first, { k: 'arrive' });
 
@@ -308,6 +332,7 @@ export function simulate(input: SimInput): SimResult {
           refusedBy: [],
         };
         calls.set(id, { w, interval: i, state: 'waiting' });
+        join(w, now);
         // Only a caller left waiting needs the abandon event.
         apply(index.addCall(w, now));
         if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
@@ -320,6 +345,7 @@ export function simulate(input: SimInput): SimResult {
         if (!rec || rec.state !== 'waiting') break;
         index.removeCall(e.call);
         calls.delete(e.call);
+        leave(rec.w);
         rec.state = 'done';
         abandoned[rec.interval]!++;
         break;
@@ -337,6 +363,25 @@ export function simulate(input: SimInput): SimResult {
       case 'free':
         agentFree(e.agent);
         break;
+      case 'tiers': {
+        let changed = false;
+        const groups: Record<string, string[]> = {};
+        for (const q of tiered) {
+          const waiting = waitingIn.get(q.name)!;
+          const oldest = waiting.values().next();
+          const before = tierState.get(q.name) ?? { level: 0, since: now };
+          const next = evaluateTiers(q.tiers, { waiting: waiting.size, longestWaitSeconds: oldest.done ? 0 : (now - oldest.value) / 1000 }, before, now);
+          tierState.set(q.name, { level: next.level, since: next.since });
+          if (next.level > 0) groups[q.name] = tierGroups(q.tiers, next.level);
+          if (next.level !== before.level) {
+            changed = true;
+            tierChanges.push({ at: now, queue: q.name, level: next.level, name: next.level > 0 ? q.tiers[next.level - 1]!.name : null });
+          }
+        }
+        if (changed) apply(index.setExtraGroups(groups, now));
+        if (now < endMs || calls.size > 0) events.push(now + TIER_EVERY_MS, { k: 'tiers' });
+        break;
+      }
       case 'on': {
         const a = agents[e.agent]!;
         a.onShift = true;
@@ -389,5 +434,5 @@ export function simulate(input: SimInput): SimResult {
     peakWaiting: Math.max(0, ...peak),
     events: processed,
   };
-  return { intervals, totals };
+  return { intervals, totals, tierChanges };
 }
