@@ -89,6 +89,11 @@ test('seeded: the same input gives the same run; another seed another; every cal
   assert.equal(t.offered, t.queued, 'everyone queued here');
   assert.equal(t.queued, t.answered + t.abandoned + t.targeted, 'answered, abandoned or sent to a target: nobody lost');
   assert.ok(t.targeted > 0, 'max wait sent callers to the callback target');
+  assert.equal(t.callbacksCreated, t.targeted, 'each caller the max wait sent away got a callback');
+  assert.ok(t.callbacksCompleted > 0, 'agents worked callbacks');
+  assert.equal(t.callbacksCompleted + t.callbackBacklog, t.callbacksCreated, 'every callback done or still waiting');
+  assert.equal(a.intervals.reduce((s, i) => s + i.callbacksCompleted, 0), t.callbacksCompleted);
+  assert.ok(a.intervals.every((i) => i.callbackBacklog >= 0 && i.waitingAtEnd >= 0));
   assert.ok(a.intervals[1]!.peakWaiting > 0);
   assert.equal(a.intervals.length, 4);
 });

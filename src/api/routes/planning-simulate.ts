@@ -120,7 +120,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
   }
 }
 
-const COMPARED = ['offered', 'deflected', 'queued', 'answered', 'abandoned', 'callbacksCreated', 'serviceLevel', 'asaSeconds', 'occupancy', 'peakWaiting'] as const;
+const COMPARED = ['offered', 'deflected', 'queued', 'answered', 'abandoned', 'callbacksCreated', 'callbacksCompleted', 'callbackBacklog', 'serviceLevel', 'asaSeconds', 'occupancy', 'peakWaiting'] as const;
 
 export function registerSimulateRoutes(r: Registrar): void {
   r.route({

@@ -24,8 +24,11 @@ export function entriesOf(walk: WalkResult): SimEntry[] {
         });
         break;
       case 'voicemail':
+        add('voicemail', { ivr: 'voicemail', weight: share });
+        break;
       case 'callback':
-        add(outcome.kind, { ivr: outcome.kind, weight: share });
+        // A booking names its queue: the simulator works it there.
+        add(`callback\0${outcome.queue}`, { ivr: 'callback', weight: share, queue: outcome.queue });
         break;
       case 'transfer':
         add('transfer', { ivr: 'transfer', weight: share });

@@ -39,7 +39,7 @@ export interface SimAgent {
  */
 export type SimEntry =
   | { readonly queue: string; readonly weight: number; readonly skills?: readonly string[]; readonly priority?: number }
-  | { readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer'; readonly weight: number };
+  | { readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer'; readonly weight: number; /** A callback booked for this queue is worked there. */ readonly queue?: string };
 
 export interface SimInput {
   readonly queues: readonly QueueConfig[];
@@ -63,6 +63,10 @@ export interface SimInterval {
   readonly deflected: number;
   /** Left a voicemail or booked a callback in the IVR, or were sent to a callback by a queue target. */
   readonly callbacksCreated: number;
+  /** Callbacks an agent took in this interval (worked in their queue, in turn with its callers, as keep-place callbacks are live). */
+  readonly callbacksCompleted: number;
+  /** Callbacks waiting for an agent at the end of the interval. */
+  readonly callbackBacklog: number;
   readonly queued: number;
   readonly answered: number;
   readonly abandoned: number;
@@ -102,6 +106,8 @@ type Ev =
 
 interface CallRec {
   readonly w: WaitingCall;
+  /** A callback being worked, not a caller on the line: no patience, not in the callers' figures. */
+  readonly callback?: boolean;
   readonly interval: number;
   state: 'waiting' | 'done';
 }
@@ -125,7 +131,7 @@ function check(input: SimInput): void {
   if (entries.some((e) => !(e.weight >= 0)) || Math.abs(sum - 1) > 1e-6) throw new SimInputError('entries', `the weights must be ≥ 0 and sum to 1, not ${sum}`);
   const names = new Set(input.queues.map((q) => q.name));
   entries.forEach((e, i) => {
-    if ('queue' in e && !names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
+    if (e.queue !== undefined && !names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
   });
   const aht = typeof input.ahtSeconds === 'number' ? [input.ahtSeconds] : input.ahtSeconds;
   if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
@@ -155,6 +161,17 @@ export function simulate(input: SimInput): SimResult {
   const deflected = new Float64Array(n);
   const callbacks = new Float64Array(n);
   const queued = new Float64Array(n);
+  const completed = new Float64Array(n);
+  const backlogAt = new Float64Array(n);
+  let backlog = 0;
+  /** A callback for `queue` joins it as a keep-place entry: an agent takes it in turn, then calls the customer. */
+  const addCallback = (queue: string, interval: number): void => {
+    const id = `b${seq++}`;
+    const w: WaitingCall = { id, queue, enteredAt: now, firstEnteredAt: now, priority: queues.get(queue)!.priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [], kind: 'callback', requeuedAtFront: false, refusedBy: [] };
+    calls.set(id, { w, interval, state: 'waiting', callback: true });
+    backlog++;
+    apply(index.addCall(w, now));
+  };
   const answered = new Float64Array(n);
   const abandoned = new Float64Array(n);
   const targeted = new Float64Array(n);
@@ -213,9 +230,14 @@ export function simulate(input: SimInput): SimResult {
         calls.delete(d.callId);
         leave(rec.w);
         const wait = now - rec.w.firstEnteredAt;
-        answered[rec.interval]!++;
-        waitSum[rec.interval]! += wait;
-        if (wait <= input.targetSeconds * 1000) within[rec.interval]!++;
+        if (rec.callback) {
+          backlog--;
+          completed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+        } else {
+          answered[rec.interval]!++;
+          waitSum[rec.interval]! += wait;
+          if (wait <= input.targetSeconds * 1000) within[rec.interval]!++;
+        }
         const ai = agentIndex.get(d.agentId)!;
         const a = agents[ai]!;
         a.busy = true;
@@ -237,8 +259,15 @@ export function simulate(input: SimInput): SimResult {
         rec.state = 'done';
         calls.delete(d.callId);
         leave(rec.w);
+        if (rec.callback) {
+          backlog--; // a queue that sends its callbacks on to a target: not ours to follow
+          continue;
+        }
         targeted[rec.interval]!++;
-        if (d.target.kind === 'callback' || d.target.kind === 'voicemail') callbacks[rec.interval]!++;
+        if (d.target.kind === 'callback' || d.target.kind === 'voicemail') {
+          callbacks[rec.interval]!++;
+          addCallback(d.queue, rec.interval);
+        }
       }
     }
   };
@@ -279,9 +308,10 @@ export function simulate(input: SimInput): SimResult {
   let interval = 0;
   const closeIntervalsUpTo = (t: number): void => {
     while (interval < n && t >= (interval + 1) * stepMs) {
-      atEnd[interval] = index.waitingCount;
+      atEnd[interval] = index.waitingCount - backlog;
+      backlogAt[interval] = backlog;
       interval++;
-      if (interval < n) peak[interval] = index.waitingCount;
+      if (interval < n) peak[interval] = (index.waitingCount - backlog);
     }
   };
 
@@ -308,9 +338,11 @@ export function simulate(input: SimInput): SimResult {
         // Drawn for every caller, queued or not, so both sides of a comparison draw alike.
         const patience = input.patienceSeconds !== undefined ? callerRng.exp(input.patienceSeconds) * 1000 : Infinity;
         offered[i]!++;
-        if (!('queue' in entry)) {
-          if (entry.ivr === 'voicemail' || entry.ivr === 'callback') callbacks[i]!++;
-          else deflected[i]!++;
+        if ('ivr' in entry) {
+          if (entry.ivr === 'voicemail' || entry.ivr === 'callback') {
+            callbacks[i]!++;
+            if (entry.queue !== undefined) addCallback(entry.queue, i);
+          } else deflected[i]!++;
           const next = nextArrival(now);
           if (next !== undefined) events.push(next, { k: 'arrive' });
           break;
@@ -398,7 +430,7 @@ export function simulate(input: SimInput): SimResult {
         break;
       }
     }
-    if (interval < n && index.waitingCount > peak[interval]!) peak[interval] = index.waitingCount;
+    if (interval < n && (index.waitingCount - backlog) > peak[interval]!) peak[interval] = (index.waitingCount - backlog);
   }
   closeIntervalsUpTo(endMs);
 
@@ -407,6 +439,8 @@ export function simulate(input: SimInput): SimResult {
     offered: offered[i]!,
     deflected: deflected[i]!,
     callbacksCreated: callbacks[i]!,
+    callbacksCompleted: completed[i]!,
+    callbackBacklog: backlogAt[i]!,
     queued: queued[i]!,
     answered: answered[i]!,
     abandoned: abandoned[i]!,
@@ -423,6 +457,9 @@ export function simulate(input: SimInput): SimResult {
     offered: sum(offered),
     deflected: sum(deflected),
     callbacksCreated: sum(callbacks),
+    callbacksCompleted: sum(completed),
+    /** Still waiting for an agent when the run ended. */
+    callbackBacklog: backlog,
     queued: sum(queued),
     answered: sum(answered),
     abandoned: sum(abandoned),
