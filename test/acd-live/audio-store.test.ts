@@ -70,7 +70,8 @@ test('a recorded call: the WAV is uploaded under its row key once the call ends,
   assert.equal(wav.channels, 2, 'the stereo recording');
   const ms = (wav.data.length / 2 / 8) | 0;
   assert.ok(Math.abs(ms - row!.durationMs) <= 100 && ms > 500, `the whole recording: ${ms} ms of audio, row says ${row!.durationMs} ms`);
-  assert.equal(existsSync(path.join(node.dataDir, key)), false, 'the data directory copy is gone');
+  // The store has the bytes when its PUT ends; the local copy goes once our side has the 201.
+  await node.until(() => !existsSync(path.join(node.dataDir, key)), 'the data directory copy gone after the 201', 5000);
   assert.ok(server.requests.every((r) => r.authorization === 'Bearer t'));
   const back = await audio.get(key);
   assert.deepEqual(await buffer(back!.stream), server.objects.get(`/audio/${key}`));
@@ -92,6 +93,6 @@ test('a voicemail: stored with its row before the confirmation, then moved to th
   await node.until(() => server.objects.has(`/audio/${vm.path}`), 'the voicemail in the store', 15_000);
   const wav = readWav(server.objects.get(`/audio/${vm.path}`)!);
   assert.ok(wav.data.length >= 8000, 'a second and more of the message');
-  assert.equal(existsSync(path.join(node.dataDir, vm.path)), false);
+  await node.until(() => !existsSync(path.join(node.dataDir, vm.path)), 'the data directory copy gone after the 201', 5000);
   for (const cb of await callbacksRepository(node.store.db, clock).list(node.tenantId)) await callbacksRepository(node.store.db, clock).cancel(node.tenantId, cb.id, 'test');
 });
