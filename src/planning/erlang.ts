@@ -82,108 +82,97 @@ export function erlangC(input: ErlangInput): ErlangResult {
   };
 }
 
-function logSumExp(xs: readonly number[]): number {
-  let max = -Infinity;
-  for (const x of xs) if (x > max) max = x;
-  let s = 0;
-  for (const x of xs) s += Math.exp(x - max);
-  return max + Math.log(s);
-}
+/** Sums are rescaled by this factor when they grow past it (overloaded queues have huge terms). */
+const BIG = 1e250;
+const LOG_BIG = Math.log(BIG);
 
 /**
- * The stationary distribution of M/M/N+M as log weights: states 0..N (n busy agents) and N+k
- * (k waiting), truncated where further terms are below e^-40 of the largest.
+ * Erlang A in closed form (Mandelbaum and Zeltyn's incomplete-gamma expressions, derived here as
+ * series). With a = Nμ/θ and y = λ/θ the stationary weight of "all N busy, k waiting" is
+ * B·T_k, T_k = y^k / ((a+1)…(a+k)), and of "fewer than N busy" 1 − B, B = Erlang B(N, λ/μ)
+ * (the chain below N is Erlang B's; weights are normalized at the end).
+ * - A caller who finds k waiting is answered with probability a/(a+k+1); its time to answer is a
+ *   sum of Exp(Nμ + mθ), m = k+1..1, which is −ln(X)/θ with X ~ Beta(a+1, k+1). Summed against
+ *   T_k, P(waits, answered within t) = a·[Σ_k T_k/(a+k+1) − x^(a+1)·e^(y(1−x))·Σ_k (yx)^k/((a+1)…(a+k+1))]
+ *   with x = e^(−θt): the second sum is e^y·y^(−a−1)·γ(a+1, yx), the first the same at x = 1.
+ * Each sum is one pass of multiplications (no logarithms, no state table), O(y − a + √y) terms.
  */
-export function erlangAStates(lambda: number, mu: number, theta: number, n: number): { logW: number[]; logZ: number } {
-  const load = lambda / mu;
-  const logW: number[] = new Array<number>(n + 1);
-  // Up to N: w_n / w_{n−1} = load / n, from w_N = 1 backwards (log space).
-  logW[n] = 0;
-  for (let i = n; i >= 1; i--) logW[i - 1] = logW[i]! + Math.log(i / load);
-  // Above N: w_{N+k} / w_{N+k−1} = λ / (Nμ + kθ).
-  let peak = logW.reduce((a, b) => Math.max(a, b), -Infinity);
-  for (let k = 1; ; k++) {
-    const next = logW[n + k - 1]! + Math.log(lambda / (n * mu + k * theta));
-    logW.push(next);
-    if (next > peak) peak = next;
-    const falling = lambda < n * mu + k * theta;
-    if (falling && next < peak - 40) break;
-    if (k > 10_000_000) throw new ErlangInputError('patienceSeconds', 'the queue does not settle (patience too long for this overload)');
+function erlangAClosed(lambda: number, mu: number, theta: number, n: number, blocking: number, t: number): ErlangResult {
+  const a = (n * mu) / theta;
+  const y = lambda / theta;
+  // Main series: S = Σ T_k (waiting), Q = Σ k·T_k (queue length), P = Σ T_k/(a+k+1) (answered after
+  // a wait, over a), E = Σ T_k/(a+k+1)·Σ_{m≤k+1} 1/(a+m) (their waits, over a/θ). Values are kept
+  // divided by BIG^scale.
+  let below = 1 - blocking;
+  let term = blocking;
+  let S = 0;
+  let Q = 0;
+  let P = 0;
+  let E = 0;
+  let harmonic = 0;
+  let scale = 0;
+  for (let k = 0; ; k++) {
+    harmonic += 1 / (a + k + 1);
+    const served = term / (a + k + 1);
+    S += term;
+    Q += k * term;
+    P += served;
+    E += served * harmonic;
+    if ((k > y - a && term <= S * 1e-17) || term === 0) break;
+    term *= y / (a + k + 1);
+    if (term > BIG) {
+      term /= BIG;
+      S /= BIG;
+      Q /= BIG;
+      P /= BIG;
+      E /= BIG;
+      below /= BIG;
+      scale++;
+    }
+    if (k > 50_000_000) throw new ErlangInputError('patienceSeconds', 'the queue does not settle (patience too long for this overload)');
   }
-  return { logW, logZ: logSumExp(logW) };
-}
-
-export function erlangA(input: ErlangInput): ErlangResult {
-  check(input);
-  if (input.patienceSeconds === undefined) return erlangC(input);
-  const { agents: n, ahtSeconds: aht, targetSeconds: t } = input;
-  const lambda = input.arrivalRate;
-  const mu = 1 / aht;
-  const theta = 1 / input.patienceSeconds;
-  const { logW, logZ } = erlangAStates(lambda, mu, theta, n);
-  const p = (i: number): number => Math.exp(logW[i]! - logZ);
-  let pWait = 0;
-  let queued = 0;
-  let servedWaitSum = 0; // E[wait · 1{waited and served}]
-  let servedWithin = 0; // P(waits and is served within t)
-  const positions = logW.length - n; // an arrival finding k waiting starts at position k + 1
-  const within = timeToServiceCdf(n * mu, theta, positions, t);
-  let mean = 0;
-  for (let k = 0; k < positions; k++) {
-    const pi = p(n + k);
-    pWait += pi;
-    queued += k * pi;
-    // From position i = k + 1 the caller is served with probability Nμ/(Nμ + iθ), and the time to
-    // service is a sum of Exp(Nμ + mθ), m = i..1, independent of whether each step ahead was a
-    // service or an abandonment (exponential races).
-    const i = k + 1;
-    const pServed = (n * mu) / (n * mu + i * theta);
-    mean += 1 / (n * mu + i * theta);
-    servedWaitSum += pi * pServed * mean;
-    servedWithin += pi * pServed * within[i]!;
-  }
-  const pAbandon = (theta * queued) / lambda;
+  const z = below + S;
+  const pAbandon = Q / y / z;
   const answered = 1 - pAbandon;
   return {
-    pWait,
-    asa: answered > 0 ? servedWaitSum / answered : 0,
-    serviceLevel: 1 - pWait + servedWithin,
-    occupancy: (lambda * answered * aht) / n,
+    pWait: S / z,
+    asa: answered > 0 ? (a * E) / theta / z / answered : 0,
+    serviceLevel: Math.min(1, below / z + (t > 0 ? (a * Math.max(0, P - answeredLater(a, y, theta * t, blocking, scale))) / z : 0)),
+    occupancy: (lambda * answered) / mu / n,
     pAbandon,
   };
 }
 
 /**
- * For every start position i = 1..K: P(T_1 + … + T_i ≤ t) with independent T_m ~ Exp(base + mθ),
- * at once, by uniformization of the pure-death chain K → … → 1 → 0 at rate Λ = base + Kθ
- * (Poisson weights in log space; stops when they are spent).
+ * B·x^(a+1)·e^(y(1−x))·Σ_k (yx)^k/((a+1)…(a+k+1)) with x = e^(−θt) > 0, divided by BIG^scale:
+ * the part of the answered-after-a-wait weight whose wait exceeds t.
  */
-function timeToServiceCdf(base: number, theta: number, positions: number, t: number): Float64Array {
-  const out = new Float64Array(positions + 1);
-  if (t <= 0) return out;
-  const rateMax = base + positions * theta;
-  const lt = rateMax * t;
-  // P(at 0 after j jumps | start m), and the next step's, swapped each jump (no allocation per jump).
-  let reached = new Float64Array(positions + 1);
-  let next = new Float64Array(positions + 1);
-  reached[0] = 1;
-  next[0] = 1;
-  let logPoisson = -lt;
-  let spent = 0;
-  for (let j = 0; j < 10_000_000; j++) {
-    const weight = Math.exp(logPoisson);
-    for (let m = 1; m <= positions; m++) out[m]! += weight * reached[m]!;
-    spent += weight;
-    if (j > lt && (1 - spent < 1e-12 || weight < 1e-18)) break;
-    for (let m = 1; m <= positions; m++) {
-      const move = (base + m * theta) / rateMax;
-      next[m] = move * reached[m - 1]! + (1 - move) * reached[m]!;
+function answeredLater(a: number, y: number, thetaT: number, blocking: number, scale: number): number {
+  if (blocking === 0) return 0;
+  const x = Math.exp(-thetaT);
+  const yx = y * x;
+  let term = 1 / (a + 1);
+  let sum = 0;
+  let own = 0;
+  for (let k = 0; ; k++) {
+    sum += term;
+    if (k > yx - a && term <= sum * 1e-17) break;
+    term *= yx / (a + k + 2);
+    if (term > BIG) {
+      term /= BIG;
+      sum /= BIG;
+      own++;
     }
-    [reached, next] = [next, reached];
-    logPoisson += Math.log(lt / (j + 1));
   }
-  for (let m = 1; m <= positions; m++) out[m] = Math.min(1, out[m]!);
-  return out;
+  const log = Math.log(blocking) - (a + 1) * thetaT + y * (1 - x) + Math.log(sum) + (own - scale) * LOG_BIG;
+  return Math.exp(log);
+}
+
+export function erlangA(input: ErlangInput): ErlangResult {
+  check(input);
+  if (input.patienceSeconds === undefined) return erlangC(input);
+  const mu = 1 / input.ahtSeconds;
+  return erlangAClosed(input.arrivalRate, mu, 1 / input.patienceSeconds, input.agents, erlangB(input.agents, input.arrivalRate / mu), input.targetSeconds);
 }
 
 /**
@@ -198,8 +187,11 @@ export function agentsFor(input: Omit<ErlangInput, 'agents'>, level: number): { 
   const c = agentsForC(input, level);
   if (input.patienceSeconds === undefined) return c;
   const meets = new Map<number, ErlangResult>();
+  const mu = 1 / input.ahtSeconds;
+  const theta = 1 / input.patienceSeconds;
+  const blocking = blockingTable(input.arrivalRate * input.ahtSeconds);
   const at = (n: number): ErlangResult | undefined => {
-    const r = erlangA({ ...input, agents: n });
+    const r = erlangAClosed(input.arrivalRate, mu, theta, n, blocking(n), input.targetSeconds);
     if (r.serviceLevel >= level) meets.set(n, r);
     return meets.get(n);
   };
@@ -233,6 +225,15 @@ export function agentsFor(input: Omit<ErlangInput, 'agents'>, level: number): { 
     else lo = mid;
   }
   return { agents: hi, result: meets.get(hi) ?? erlangA({ ...input, agents: hi }) };
+}
+
+/** Erlang B(n, load) for any n, the recursion carried up once and kept (a search asks for several n). */
+function blockingTable(load: number): (n: number) => number {
+  const b = [1];
+  return (n) => {
+    for (let i = b.length; i <= n; i++) b.push((load * b[i - 1]!) / (i + load * b[i - 1]!));
+    return b[n]!;
+  };
 }
 
 /** Erlang C staffing: B(n) = A·B(n−1) / (n + A·B(n−1)) carried from n = 1 up to the answer. */

@@ -1,12 +1,14 @@
 /**
  * Erlang C and Erlang A (src/planning/erlang.ts) against closed forms, an independent direct
  * summation, the Poisson identity of Erlang A (patience = handle time: the number in system is
- * Poisson(λ/μ)), the Erlang C limit of Erlang A, large systems, monotonicity and bad input.
+ * Poisson(λ/μ)), an independent state-by-state Erlang A (erlang-reference.ts), the Erlang C limit
+ * of Erlang A, large systems, monotonicity and bad input.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { agentsFor, erlangA, erlangAStates, erlangC, ErlangInputError } from '../../src/planning/erlang.ts';
+import { agentsFor, erlangA, erlangC, ErlangInputError } from '../../src/planning/erlang.ts';
+import { erlangAByStates, erlangAStates } from './erlang-reference.ts';
 
 const close = (a: number, b: number, tol: number, what: string): void => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
@@ -36,11 +38,58 @@ test('Erlang C: the closed form for A = 2, N = 3 (P(wait) = 4/9) and direct summ
 test('Erlang A: with patience equal to the handle time the number in system is Poisson(λ/μ)', () => {
   const lambda = 0.5;
   const aht = 30; // load 15
-  const { logW, logZ } = erlangAStates(lambda, 1 / aht, 1 / aht, 12);
+  const n = 12;
+  // The reference's stationary distribution, state by state.
+  const { logW, logZ } = erlangAStates(lambda, 1 / aht, 1 / aht, n);
   let pmf = Math.exp(-15);
-  for (let k = 0; k < 60; k++) {
-    close(Math.exp(logW[k]! - logZ), pmf, 1e-12, `P(${k} in system)`);
+  let atLeastN = 0;
+  let excess = 0; // E[(X − N)+]
+  for (let k = 0; k < 80; k++) {
+    if (k < 60) close(Math.exp(logW[k]! - logZ), pmf, 1e-12, `P(${k} in system)`);
+    if (k >= n) {
+      atLeastN += pmf;
+      excess += (k - n) * pmf;
+    }
     pmf *= 15 / (k + 1);
+  }
+  // The product's closed form: P(wait) = P(X ≥ N), P(abandon) = θ·E[(X − N)+]/λ.
+  const r = erlangA({ arrivalRate: lambda, ahtSeconds: aht, agents: n, targetSeconds: 10, patienceSeconds: aht });
+  close(r.pWait, atLeastN, 1e-12, 'P(wait)');
+  close(r.pAbandon!, excess / aht / lambda, 1e-12, 'P(abandon)');
+  close(r.occupancy, (lambda * (1 - r.pAbandon!) * aht) / n, 1e-12, 'occupancy = carried / N');
+});
+
+test('Erlang A closed form agrees with the state-by-state reference (uniformized waits), light to heavy overload', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 300 }),
+      fc.double({ min: 0.05, max: 3, noNaN: true }), // offered load per agent
+      fc.integer({ min: 30, max: 600 }), // AHT
+      fc.integer({ min: 0, max: 120 }), // target
+      fc.integer({ min: 5, max: 900 }), // patience
+      (n, rho, aht, t, patience) => {
+        const input = { arrivalRate: (rho * n) / aht, ahtSeconds: aht, agents: n, targetSeconds: t, patienceSeconds: patience };
+        const got = erlangA(input);
+        const want = erlangAByStates(input);
+        const what = JSON.stringify(input);
+        close(got.pWait, want.pWait, 1e-9, `P(wait) ${what}`);
+        close(got.pAbandon!, want.pAbandon!, 1e-9, `P(abandon) ${what}`);
+        close(got.serviceLevel, want.serviceLevel, 1e-8, `SL ${what}`);
+        close(got.asa, want.asa, 1e-7 * Math.max(1, want.asa), `ASA ${what}`);
+        close(got.occupancy, want.occupancy, 1e-9, `occupancy ${what}`);
+      },
+    ),
+    { numRuns: 200 },
+  );
+  // A large pool, and a deep overload whose series terms pass 1e308 before they fall.
+  for (const input of [
+    { arrivalRate: 19_500 / 180, ahtSeconds: 180, agents: 20_000, targetSeconds: 20, patienceSeconds: 180 },
+    { arrivalRate: 12, ahtSeconds: 300, agents: 100, targetSeconds: 30, patienceSeconds: 600 },
+  ]) {
+    const got = erlangA(input);
+    const want = erlangAByStates(input);
+    for (const k of ['pWait', 'pAbandon', 'serviceLevel', 'occupancy'] as const) close(got[k]!, want[k]!, 1e-8, `${k} ${JSON.stringify(input)}`);
+    close(got.asa, want.asa, 1e-6 * want.asa, 'ASA');
   }
 });
 
