@@ -55,7 +55,7 @@ export interface FlowContext {
 export type FlowTarget =
   | { kind: 'queue'; queue: string; skills?: string[]; priority?: number }
   | { kind: 'transfer'; to: string; callerId?: string }
-  | { kind: 'voicemail'; mailbox: string; maxSeconds: number }
+  | { kind: 'voicemail'; mailbox: string; maxSeconds: number; queue?: string }
   | { kind: 'callback'; queue: string; slots: number; slotMinutes: number; leadMinutes: number; timeoutSeconds: number; retries: number }
   | { kind: 'goto'; flow: string; node?: string };
 
@@ -277,7 +277,7 @@ async function execute(run: Run, id: string, node: FlowNode): Promise<Step> {
     }
     case 'voicemail':
       if (node.prompt !== undefined) await run.play(id, node.prompt, false);
-      return { end: 'voicemail', target: { kind: 'voicemail', mailbox: node.mailbox, maxSeconds: node.maxSeconds } };
+      return { end: 'voicemail', target: { kind: 'voicemail', mailbox: node.mailbox, maxSeconds: node.maxSeconds, ...(node.queue !== undefined ? { queue: node.queue } : {}) } };
     case 'callback': {
       if (node.prompt !== undefined) await run.play(id, node.prompt, false);
       const { queue, slots, slotMinutes, leadMinutes, timeoutSeconds, retries } = node;

@@ -92,6 +92,7 @@ test('a message (E購網 option 4) is stored with its callback before "您的留
   const [cb] = await callbacks.list(node.tenantId);
   assert.equal(cb?.kind, 'voicemail');
   assert.equal(cb?.voicemailId, vm.id);
+  assert.equal(cb?.queue, 'egou-orders', "the node's queue works the callback (a callback with no queue could never be worked)");
   await callbacks.cancel(node.tenantId, cb!.id, 'test'); // out of the worker's way
 });
 

@@ -264,17 +264,24 @@ export class LiveAcd implements AcdDirectory {
     return bookScheduledCallback({ tenantId, clock, log, callbacks: callbacksRepository(db, clock) }, { ...this.caller(fc), say: fc.say }, target, config);
   }
 
-  /** The flow's voicemail node (or a queue's voicemail target). */
-  async voicemail(fc: FlowCall, target: Extract<FlowTarget, { kind: 'voicemail' }>, queue?: string): Promise<'saved' | 'empty' | 'failed'> {
-    const { db, clock } = this.opts;
-    const config = queue !== undefined ? await queuesRepository(db, clock).get(this.opts.tenantId, queue).then((q) => q.config, () => undefined) : undefined;
+  /**
+   * The flow's voicemail node, or a queue's voicemail target (`fromQueue`: that queue's length
+   * limit applies). The message belongs to the node's queue, else a queue named like the
+   * mailbox: its agents call back. With no such queue the message is kept in the inbox with no
+   * callback (a callback without a queue could never be worked).
+   */
+  async voicemail(fc: FlowCall, target: Extract<FlowTarget, { kind: 'voicemail' }>, fromQueue?: string): Promise<'saved' | 'empty' | 'failed'> {
+    const { db, clock, log } = this.opts;
+    const name = fromQueue ?? target.queue ?? target.mailbox;
+    const config = await queuesRepository(db, clock).get(this.opts.tenantId, name).then((q) => q.config, () => undefined);
+    if (!config && target.queue !== undefined) log.warn({ queue: target.queue }, 'voicemail node names no queue of the tenant: the message is kept, no callback');
     return leaveVoicemail(
       { ...this.opts, voicemails: voicemailsRepository(db, clock) },
       this.caller(fc),
       {
-        maxSeconds: config?.voicemail.maxSeconds ?? target.maxSeconds,
-        ...(queue !== undefined ? { queue } : {}),
-        createCallback: config?.voicemail.createCallback ?? true,
+        maxSeconds: fromQueue !== undefined && config ? config.voicemail.maxSeconds : target.maxSeconds,
+        ...(config ? { queue: config.name } : {}),
+        createCallback: config?.voicemail.createCallback ?? false,
         ...(config ? { maxAttempts: config.callbacks.maxAttempts } : {}),
       },
     );

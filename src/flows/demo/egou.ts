@@ -66,6 +66,7 @@ export const egouDouble11Flow: FlowInput = {
     message: {
       type: 'voicemail',
       mailbox: 'egou',
+      queue: AGENT_QUEUE,
       prompt: { text: '請在嗶聲後留下您的姓名、電話與訂單編號，我們會盡快與您聯繫。' },
     },
     agent: { type: 'queue', queue: AGENT_QUEUE },

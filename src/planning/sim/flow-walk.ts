@@ -8,23 +8,24 @@
  * FAQ answer was enough: deflected in the IVR), on any node. Loops (an FAQ answer back to the menu) are
  * followed until the callers still in them are below 1e-12; a loop nobody leaves is an error.
  * Terminal nodes are the outcomes: a queue (with its skills and priority), voicemail, a
- * callback booking, a transfer, a hang-up (self-service: the caller got the answer), or a
- * goto to another flow.
+ * callback booking, a transfer, a hang-up (self-service: the caller got the answer). A goto
+ * continues in the flow it names when the caller gives it (walkFlow's `more.flows`), at its
+ * start or the named node, as the runtime does; otherwise it is an outcome of its own.
  */
 import { PlanningInputError } from '../input-error.ts';
 import { isTerminal, targets, type Flow, type FlowNode } from '../../flows/schema.ts';
 
 export type WalkOutcome =
   | { kind: 'queue'; queue: string; skills: string[]; priority?: number }
-  | { kind: 'voicemail' }
+  | { kind: 'voicemail'; mailbox: string }
   | { kind: 'callback'; queue: string }
   | { kind: 'transfer'; to: string }
   | { kind: 'hangup' }
   | { kind: 'goto'; flow: string };
 
 export interface WalkResult {
-  /** Each terminal node callers reach, with the share of callers who end there. */
-  readonly outcomes: { node: string; outcome: WalkOutcome; share: number }[];
+  /** Each terminal node callers reach, with the share of callers who end there; `flow` when it is in a flow reached by a goto. */
+  readonly outcomes: { flow?: string; node: string; outcome: WalkOutcome; share: number }[];
 }
 
 export class FlowWalkError extends PlanningInputError {
@@ -39,7 +40,7 @@ function outcomeOf(node: FlowNode): WalkOutcome {
     case 'queue':
       return { kind: 'queue', queue: node.queue, skills: [...(node.skills ?? [])], ...(node.priority !== undefined ? { priority: node.priority } : {}) };
     case 'voicemail':
-      return { kind: 'voicemail' };
+      return { kind: 'voicemail', mailbox: node.mailbox };
     case 'callback':
       return { kind: 'callback', queue: node.queue };
     case 'transfer':
@@ -52,50 +53,95 @@ function outcomeOf(node: FlowNode): WalkOutcome {
 }
 
 /** The share of each way out of `name`, checked. */
-function sharesOf(name: string, node: FlowNode, given: Readonly<Record<string, number>> | undefined): { target: string; share: number }[] {
+function sharesOf(name: string, node: FlowNode, given: Readonly<Record<string, number>> | undefined, path: string): { target: string; share: number }[] {
   const edges = targets(node);
   if (edges.length === 1 && given === undefined) return [{ target: edges[0]!.target, share: 1 }];
   if (edges.length === 0) return [];
-  if (!given) throw new FlowWalkError(`choices.${name}`, `node "${name}" (${node.type}) has ${edges.length} ways on (${edges.map((e) => e.field).join(', ')}): give the share of each`);
+  if (!given) throw new FlowWalkError(`${path}.${name}`, `node "${name}" (${node.type}) has ${edges.length} ways on (${edges.map((e) => e.field).join(', ')}): give the share of each`);
   const out: { target: string; share: number }[] = [];
   let sum = 0;
   for (const [key, share] of Object.entries(given)) {
     if (key === 'hangup') {
-      if (!(Number.isFinite(share) && share >= 0)) throw new FlowWalkError(`choices.${name}.hangup`, `a share ≥ 0, not ${String(share)}`);
+      if (!(Number.isFinite(share) && share >= 0)) throw new FlowWalkError(`${path}.${name}.hangup`, `a share ≥ 0, not ${String(share)}`);
       out.push({ target: HANGUP, share });
       sum += share;
       continue;
     }
     const field = node.type === 'menu' && /^[0-9*#]$/.test(key) ? `options.${key}` : key;
     const edge = edges.find((e) => e.field === field);
-    if (!edge) throw new FlowWalkError(`choices.${name}.${key}`, `node "${name}" has no way on "${key}" (it has ${edges.map((e) => e.field).join(', ')})`);
-    if (!(Number.isFinite(share) && share >= 0)) throw new FlowWalkError(`choices.${name}.${key}`, `a share ≥ 0, not ${String(share)}`);
+    if (!edge) throw new FlowWalkError(`${path}.${name}.${key}`, `node "${name}" has no way on "${key}" (it has ${edges.map((e) => e.field).join(', ')})`);
+    if (!(Number.isFinite(share) && share >= 0)) throw new FlowWalkError(`${path}.${name}.${key}`, `a share ≥ 0, not ${String(share)}`);
     out.push({ target: edge.target, share });
     sum += share;
   }
-  if (Math.abs(sum - 1) > 1e-6) throw new FlowWalkError(`choices.${name}`, `the shares sum to ${Number(sum.toFixed(6))}, not 1`);
+  if (Math.abs(sum - 1) > 1e-6) throw new FlowWalkError(`${path}.${name}`, `the shares sum to ${Number(sum.toFixed(6))}, not 1`);
   return out;
 }
 
-export function walkFlow(flow: Flow, choices: Readonly<Record<string, Readonly<Record<string, number>>>> = {}): WalkResult {
-  for (const name of Object.keys(choices)) if (!flow.nodes[name]) throw new FlowWalkError(`choices.${name}`, `flow "${flow.name}" has no node "${name}"`);
-  const ways = new Map<string, { target: string; share: number }[]>();
-  for (const [name, node] of Object.entries(flow.nodes)) if (!isTerminal(node)) ways.set(name, sharesOf(name, node, choices[name]));
-  let mass = new Map<string, number>([[flow.start, 1]]);
-  const ended = new Map<string, number>();
+export type Choices = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+export interface WalkMore {
+  /** Flows a goto may reach, by name (the runtime resolves a goto by name); a goto to one not here stays a goto outcome. */
+  readonly flows?: ReadonlyMap<string, Flow>;
+  /** The shares of nodes of those flows, by flow name then node. */
+  readonly flowChoices?: Readonly<Record<string, Choices>>;
+}
+
+/**
+ * The walk over the line's flow and, through its gotos, the flows in `more.flows`: one Markov
+ * chain over (flow, node), so a goto back into the first flow is a loop like any other.
+ */
+export function walkFlow(flow: Flow, choices: Choices = {}, more: WalkMore = {}): WalkResult {
+  const flows = new Map<string, Flow>([...(more.flows ?? new Map<string, Flow>())].filter(([name]) => name !== flow.name));
+  flows.set(flow.name, flow);
+  const choicesOf = (name: string): { choices: Choices; path: string } =>
+    name === flow.name ? { choices, path: 'choices' } : { choices: more.flowChoices?.[name] ?? {}, path: `flowChoices.${name}` };
+  for (const [name, f] of flows) {
+    const { choices: c, path } = choicesOf(name);
+    for (const node of Object.keys(c)) if (!f.nodes[node]) throw new FlowWalkError(`${path}.${node}`, `flow "${name}" has no node "${node}"`);
+  }
+  for (const name of Object.keys(more.flowChoices ?? {})) if (!flows.has(name)) throw new FlowWalkError(`flowChoices.${name}`, `no flow "${name}" is reached from "${flow.name}"`);
+  const key = (f: string, node: string): string => `${f}\0${node}`;
+  // What each (flow, node) callers reach does, worked out on first reach: nodes nobody reaches need no shares.
+  type Step = { end: { flow: string; node: string; outcome: WalkOutcome } } | { ways: { target: string; share: number }[] };
+  const steps = new Map<string, Step>();
+  const stepOf = (at: string): Step => {
+    const known = steps.get(at);
+    if (known) return known;
+    const [name, id] = at.split('\0') as [string, string];
+    const node = flows.get(name)!.nodes[id]!;
+    const { choices: c, path } = choicesOf(name);
+    let step: Step;
+    if (node.type === 'goto' && flows.has(node.flow)) {
+      const start = node.node ?? flows.get(node.flow)!.start;
+      if (!flows.get(node.flow)!.nodes[start]) throw new FlowWalkError(`${path === 'choices' ? 'flow' : path}.${id}`, `goto into flow "${node.flow}" at node "${start}", which it does not have`);
+      step = { ways: [{ target: key(node.flow, start), share: 1 }] };
+    } else if (isTerminal(node)) step = { end: { flow: name, node: id, outcome: outcomeOf(node) } };
+    else step = { ways: sharesOf(id, node, c[id], path).map((w) => ({ share: w.share, target: w.target === HANGUP ? HANGUP : key(name, w.target) })) };
+    steps.set(at, step);
+    return step;
+  };
+  let mass = new Map<string, number>([[key(flow.name, flow.start), 1]]);
+  const ended = new Map<string, { flow: string; node: string; outcome: WalkOutcome; share: number }>();
+  const end = (k: string, what: { flow: string; node: string; outcome: WalkOutcome }, m: number): void => {
+    const had = ended.get(k);
+    if (had) had.share += m;
+    else ended.set(k, { ...what, share: m });
+  };
   for (let step = 0; step < 100_000; step++) {
     const next = new Map<string, number>();
     let moving = 0;
-    for (const [name, m] of mass) {
-      const node = flow.nodes[name]!;
-      if (isTerminal(node)) {
-        ended.set(name, (ended.get(name) ?? 0) + m);
+    for (const [at, m] of mass) {
+      const step = stepOf(at);
+      if ('end' in step) {
+        end(at, step.end, m);
         continue;
       }
-      for (const w of ways.get(name)!) {
+      for (const w of step.ways) {
         if (w.share === 0) continue;
         if (w.target === HANGUP) {
-          ended.set(`${name}:hangup`, (ended.get(`${name}:hangup`) ?? 0) + m * w.share);
+          const [f, node] = at.split('\0') as [string, string];
+          end(`${at}:hangup`, { flow: f, node: `${node}:hangup`, outcome: { kind: 'hangup' } }, m * w.share);
           continue;
         }
         next.set(w.target, (next.get(w.target) ?? 0) + m * w.share);
@@ -104,12 +150,12 @@ export function walkFlow(flow: Flow, choices: Readonly<Record<string, Readonly<R
     }
     mass = next;
     if (moving < 1e-12) {
-      const outcomes = [...ended]
-        .map(([node, share]) => ({ node, outcome: node.endsWith(':hangup') ? ({ kind: 'hangup' } as const) : outcomeOf(flow.nodes[node]!), share }))
-        .sort((a, b) => b.share - a.share || a.node.localeCompare(b.node));
+      const outcomes = [...ended.values()]
+        .map(({ flow: f, node, outcome, share }) => ({ ...(f !== flow.name ? { flow: f } : {}), node, outcome, share }))
+        .sort((a, b) => b.share - a.share || (a.flow ?? '').localeCompare(b.flow ?? '') || a.node.localeCompare(b.node));
       return { outcomes };
     }
   }
-  const stuck = [...mass.keys()].join(', ');
+  const stuck = [...mass.keys()].map((k) => k.replace('\0', '/')).join(', ');
   throw new FlowWalkError('choices', `callers never leave ${stuck}: give a way out of the loop a share above 0`);
 }
