@@ -54,6 +54,7 @@ const result = simulate({
       returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
       payment: { hangup: 0.5, '1': 0.5 },
     }),
+    { queues: new Set(queues.map((q) => q.name)) },
   ),
   ahtSeconds: 180,
   patienceSeconds: 120,

@@ -2,12 +2,17 @@
  * The simulator over the API: a tenant pushes the E購網 flows and queues, makes a line, and
  * rehearses a 10× step surge through it — seeded and repeatable, deflection and queueing as
  * the flow's shares say; a what-if compares the normal flow with the Double-11 one (FAQ
- * answers deflect callers) and 40 against 80 agents; missing shares are 422 naming the node.
+ * answers deflect callers) and 40 against 80 agents; missing shares are 422 naming the node;
+ * a replay of the line's recorded calls (scaled) with the menu shares observed in their
+ * journeys, given shares winning node by node.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_QUEUES } from '../../src/demo/seed.ts';
 import { egouDouble11Flow, egouNormalFlow } from '../../src/flows/demo/egou.ts';
+import { randomUUID } from 'node:crypto';
+import type { JourneyEntry } from '../../src/flows/interpreter.ts';
+import { callsRepository } from '../../src/store/repositories/calls.ts';
 import { eachBackend } from '../store/backends.ts';
 import { makeTenant, startTestApi, type TestApi, type TestTenant } from './harness.ts';
 
@@ -25,6 +30,8 @@ eachBackend(
   (ctx) => {
     let api: TestApi;
     let a: TestTenant;
+    let lineId: string;
+    let d11Id: string;
 
     before(async () => {
       api = await startTestApi(ctx);
@@ -36,9 +43,11 @@ eachBackend(
       for (const f of [egouNormalFlow, egouDouble11Flow]) {
         const res = await api.request('POST', '/flows?publish=true', { key: a.keys.admin, body: f });
         assert.equal(res.status, 201, JSON.stringify(res.body));
+        if (f === egouDouble11Flow) d11Id = res.body.flow.id;
       }
       const line = await api.request('POST', '/lines', { key: a.keys.admin, body: { name: 'E購網', timeZone: 'Asia/Taipei', numbers: ['4008009911'], flow: 'egou-double11' } });
       assert.equal(line.status, 201, JSON.stringify(line.body));
+      lineId = line.body.id;
     });
     after(async () => {
       await api?.close();
@@ -68,6 +77,55 @@ eachBackend(
       assert.equal(staff.status, 200);
       assert.ok(staff.body.difference.serviceLevel > 0, 'more agents, better service level');
       assert.equal(staff.body.difference.offered, 0, 'the same surge on both sides');
+    });
+
+    test("a replay of the line's calls, doubled, with the menu shares its callers' journeys show", async () => {
+      assert.ok(d11Id && lineId);
+      // 200 calls between 20:00 and 21:00 on Nov 11: half hear the order FAQ and hang up, 30 % ask
+      // for an agent (20 s in the IVR), 20 % leave a message.
+      const since = Date.parse('2026-11-11T20:00:00+08:00');
+      const node = (at: number, n: string): JourneyEntry => ({ kind: 'node', at, node: n, type: 'say' });
+      const writes = Array.from({ length: 200 }, (_, i) => {
+        const t = since + i * 18_000;
+        const path = i % 10 < 5 ? ['welcome', 'menu', 'orderStatus'] : i % 10 < 8 ? ['welcome', 'menu', 'agent'] : ['welcome', 'menu', 'message'];
+        const end = i % 10 < 5 ? 'caller-hangup' : i % 10 < 8 ? 'queue' : 'voicemail';
+        const journey: JourneyEntry[] = [...path.map((n, k) => node(t + k * 10_000, n)), { kind: 'end', at: t + (path.length - 1) * 10_000, end }];
+        return {
+          id: randomUUID(),
+          tenantId: a.id,
+          start: { lineId, caller: `0912${String(i).padStart(6, '0')}`, dialled: '4008009911', legs: [], flowId: d11Id, flowVersion: 1, startedAt: new Date(t) },
+          journey,
+          variables: {},
+          end: { endedAt: new Date(t + 60_000), outcome: end },
+        };
+      });
+      assert.deepEqual(await callsRepository(ctx.store().db, ctx.clock).write(writes), { unwritten: [] });
+      const period = { since: '2026-11-11T20:00:00+08:00', until: '2026-11-11T21:00:00+08:00' };
+      const body = { line: 'E購網', observed: period, profile: { intervalMinutes: 15, replay: { ...period, scale: 2 } }, agents: 10, seed: 5 };
+      const res = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body });
+      assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 500));
+      const calls: number[] = res.body.profile.calls;
+      assert.equal(calls.length, 4);
+      // Each recorded call twice; a copy moved by up to 30 s may cross into the next quarter-hour.
+      assert.ok(calls.every((c) => Math.abs(c - 100) <= 4), `each quarter-hour ~100: ${calls}`);
+      assert.equal(res.body.totals.offered, 400);
+      assert.equal(res.body.observed.calls, 200);
+      assert.deepEqual(res.body.observed.counts['egou-double11'].menu, { 'options.1': 100, 'options.0': 60, 'options.4': 40 });
+      assert.deepEqual(res.body.observed.counts['egou-double11'].orderStatus, { hangup: 100 });
+      const t = res.body.totals;
+      assert.ok(Math.abs(t.deflected - 200) < 45 && Math.abs(t.queued - 120) < 40 && Math.abs(t.voicemails - 80) < 35, JSON.stringify(t));
+      assert.equal(t.deflected + t.queued + t.voicemails, 400, 'every caller ends somewhere');
+      // Given shares win node by node: everyone presses 0.
+      const given = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...body, choices: { menu: { '0': 1 } } } });
+      assert.equal(given.status, 200);
+      assert.deepEqual([given.body.totals.queued, given.body.totals.deflected], [400, 0]);
+      // A period with no calls cannot be replayed: 422 naming the profile.
+      const empty = await api.request('POST', '/planning/simulate', {
+        key: a.keys.supervisor,
+        body: { ...body, profile: { intervalMinutes: 15, replay: { since: '2026-10-01T00:00:00+08:00', until: '2026-10-01T01:00:00+08:00' } } },
+      });
+      assert.equal(empty.status, 422);
+      assert.deepEqual(empty.body.error.problems.map((p: { path: string }) => p.path), ['profile.replay']);
     });
 
     test('missing or bad shares are 422 naming the node; an unknown line is 404', async () => {

@@ -41,3 +41,42 @@ test('errors name the node: missing shares, a sum that is not 1, an unknown key 
   named({ ...CHOICES, nowhere: { '1': 1 } }, 'choices.nowhere', /no node "nowhere"/);
   named({ ...CHOICES, menu: { '1': 1 }, orderStatus: { noInput: 1 } }, 'choices', /never leave/);
 });
+
+test('a goto continues in the flow it names (at its start or a node), a loop back included; unknown flows and nodes are named', () => {
+  const main = flowSchema.parse({
+    version: 1,
+    name: 'front',
+    start: 'menu',
+    nodes: {
+      menu: { type: 'menu', prompt: { text: '請選擇' }, options: { '1': 'toVip', '2': 'toVipAgent' }, noInput: 'end', invalid: 'end' },
+      toVip: { type: 'goto', flow: 'vip' },
+      toVipAgent: { type: 'goto', flow: 'vip', node: 'agent' },
+      end: { type: 'hangup' },
+    },
+  });
+  const vip = flowSchema.parse({
+    version: 1,
+    name: 'vip',
+    start: 'ask',
+    nodes: {
+      ask: { type: 'menu', prompt: { text: '貴賓' }, options: { '1': 'agent', '9': 'back' }, noInput: 'agent', invalid: 'agent' },
+      back: { type: 'goto', flow: 'front' },
+      agent: { type: 'queue', queue: 'egou-orders' },
+    },
+  });
+  const flows = new Map([['vip', vip]]);
+  const { outcomes } = walkFlow(main, { menu: { '1': 0.5, '2': 0.3, noInput: 0.2 } }, { flows, flowChoices: { vip: { ask: { '1': 0.5, '9': 0.5 } } } });
+  // x = share reaching the agent: front's menu sends 0.5 to ask, ask sends half back to the menu (geometric).
+  // Per pass through the menu: agent 0.25 + 0.3, hang-up 0.2, back 0.25 → agent 0.55 / 0.75, end 0.2 / 0.75.
+  const agent = outcomes.find((o) => o.flow === 'vip' && o.node === 'agent')!;
+  assert.ok(Math.abs(agent.share - 0.55 / 0.75) < 1e-9, JSON.stringify(outcomes));
+  assert.ok(Math.abs(outcomes.find((o) => o.node === 'end')!.share - 0.2 / 0.75) < 1e-9);
+  assert.equal(outcomes.find((o) => o.node === 'end')!.flow, undefined, "the line's own flow is not named");
+  // Without the vip flow the goto is an outcome of its own (line-entries reports it).
+  assert.deepEqual(walkFlow(main, { menu: { '1': 1 } }).outcomes[0]!.outcome, { kind: 'goto', flow: 'vip' });
+  const named = (f: () => unknown, input: string, re: RegExp): void => assert.throws(f, (e: unknown) => e instanceof FlowWalkError && e.input === input && re.test(e.message), input);
+  named(() => walkFlow(main, { menu: { '1': 1 } }, { flows, flowChoices: { vip: {} } }), 'flowChoices.vip.ask', /has 4 ways on/);
+  named(() => walkFlow(main, { menu: { '1': 1 } }, { flows, flowChoices: { nope: {} } }), 'flowChoices.nope', /no flow "nope" is reached/);
+  const badNode = new Map([['vip', { ...vip, nodes: { ...vip.nodes } }]]);
+  named(() => walkFlow({ ...main, nodes: { ...main.nodes, toVipAgent: { type: 'goto', flow: 'vip', node: 'nowhere' } } }, { menu: { '2': 1 } }, { flows: badNode }), 'flow.toVipAgent', /at node "nowhere"/);
+});

@@ -117,15 +117,18 @@ test('through the Double-11 flow: deflected and voicemail callers never queue; t
     returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
     payment: { hangup: 0.5, '1': 0.5 },
   });
-  const entries = entriesOf(walk);
   const queues = DEMO_QUEUES.filter((q) => q.name.startsWith('egou-')).map((q) => parseQueueConfig(q));
+  const entries = entriesOf(walk, { queues: new Set(queues.map((q) => q.name)) });
   const r = simulate({ ...small, queues, entries, calls: [2000, 2000], agents: Array.from({ length: 40 }, (_, i) => ({ id: `a${i}`, skills: { orders: 8, returns: 8 }, groups: ['egou'] })) });
   const t = r.totals;
+  // Option 4's voicemail node files for egou-orders, whose voicemail settings create a callback: each message is one.
   assert.equal(t.offered, t.queued + t.deflected + (t.callbacksCreated - t.targeted), 'every caller ends somewhere');
+  assert.ok(Math.abs(t.voicemails / t.offered - 0.1) < 0.02, `a tenth leave a message: ${t.voicemails / t.offered}`);
+  assert.ok(t.callbacksCreated >= t.voicemails, 'each message is a callback');
   const queuedShare = walk.outcomes.filter((o) => o.outcome.kind === 'queue').reduce((s, o) => s + o.share, 0);
   assert.ok(Math.abs(t.queued / t.offered - queuedShare) < 0.03, `queued ${t.queued / t.offered} vs ${queuedShare}`);
   assert.ok(t.deflected / t.offered > 0.3, 'the FAQ answers deflect a third and more');
-  assert.throws(() => entriesOf({ outcomes: [{ node: 'x', outcome: { kind: 'goto', flow: 'other' }, share: 1 }] }), /goto into another flow/);
+  assert.throws(() => entriesOf({ outcomes: [{ node: 'x', outcome: { kind: 'goto', flow: 'other' }, share: 1 }] }, { queues: new Set() }), /flow "other", which is not published/);
 });
 
 

@@ -1,17 +1,21 @@
 /**
  * The surge simulator over the API (issue 5 §4, §5, §7): POST /planning/simulate runs a line's
- * published flow (or another flow of the tenant, for a what-if) as shares of where callers
- * end, into the tenant's queues as configured, with the tenant's agents (or N agents holding
- * every skill the queues need), under a profile: given counts per interval, or a step surge
- * ("step:10x": base volume, then the multiple from an interval on). POST /planning/compare runs
- * one profile against two configurations and answers both and their difference. Nothing is
- * stored; the same body and seed give the same answer.
+ * published flow (or another flow of the tenant, for a what-if) and the flows its gotos reach
+ * as shares of where callers end — given, or observed in the line's past call journeys — into
+ * the tenant's queues as configured, with the tenant's agents (or N agents holding every skill
+ * the queues need), under a profile: given counts per interval, a step or ramp surge, or a
+ * replay of the line's past calls (scaled). POST /planning/compare runs one profile against two
+ * configurations and answers both and their difference. Nothing is stored; the same body and
+ * seed give the same answer.
  */
 import { z } from 'zod';
 import { flowSchema } from '../../flows/schema.ts';
-import { walkFlow } from '../../planning/sim/flow-walk.ts';
+import type { Flow } from '../../flows/schema.ts';
+import { walkFlow, type Choices } from '../../planning/sim/flow-walk.ts';
 import { PlanningInputError } from '../../planning/input-error.ts';
 import { entriesOf } from '../../planning/sim/line-entries.ts';
+import { observe, observedChoices, observedIvrSeconds, type Observed } from '../../planning/sim/observed-choices.ts';
+import { replayArrivals } from '../../planning/sim/replay.ts';
 import { simulate, type SimAgent, type SimResult } from '../../planning/sim/simulate.ts';
 import type { QueueConfig } from '../../acd/queue-config.ts';
 import { STAFF } from '../auth.ts';
@@ -31,12 +35,29 @@ const profileSchema = z.union([
       ramp: z.number().int().min(0).default(0).describe('intervals to climb from base to the multiple (0: a step)'),
     }),
   }),
+  z.strictObject({
+    intervalMinutes: z.number().int().min(5).max(240).default(30),
+    replay: z.strictObject({
+      since: z.iso.datetime({ offset: true }),
+      until: z.iso.datetime({ offset: true }),
+      scale: z.number().min(0).max(1000).default(1).describe("each recorded call replayed this many times (1.5: half of them twice)"),
+    }),
+  }),
 ]);
+
+const period = z.strictObject({ since: z.iso.datetime({ offset: true }), until: z.iso.datetime({ offset: true }) });
+
+/** At most this many past journeys are read for observed shares (the oldest first). */
+const OBSERVED_MAX = 200_000;
 
 const fields = {
   line: z.string().min(1),
   flow: z.string().min(1).describe("a flow of the tenant to run instead of the line's published one (what-if)"),
   choices: z.record(z.string(), z.record(z.string(), z.number())),
+  flowChoices: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number()))).describe('shares of the nodes of flows a goto reaches, by flow name'),
+  observed: period.describe("learn the shares (and the time callers spend in the IVR) from the line's calls in this period; given choices win node by node"),
+  ivrSeconds: z.number().min(0).max(3600).describe('seconds callers spend in the IVR before their end, where none was observed (default 0)'),
+  callbackReach: z.number().min(0).max(1).describe('the share of callback attempts the customer answers (default 1)'),
   profile: profileSchema,
   agents: z.number().int().min(1).max(100_000).describe("N agents holding every skill the queues need; default the tenant's agents"),
   ahtSeconds: z.number().positive().max(36_000),
@@ -49,6 +70,10 @@ export const simulateBody = z.strictObject({
   ...fields,
   flow: fields.flow.optional(),
   choices: fields.choices.default({}),
+  flowChoices: fields.flowChoices.default({}),
+  observed: fields.observed.optional(),
+  ivrSeconds: fields.ivrSeconds.optional(),
+  callbackReach: fields.callbackReach.optional(),
   agents: fields.agents.optional(),
   ahtSeconds: fields.ahtSeconds.default(180),
   patienceSeconds: fields.patienceSeconds.optional(),
@@ -60,8 +85,8 @@ export const simulateBody = z.strictObject({
 const overrides = z.strictObject(fields).partial();
 export type SimulateBody = z.infer<typeof simulateBody>;
 
-/** Calls per interval of a profile. */
-export function profileCalls(p: SimulateBody['profile']): number[] {
+/** Calls per interval of a counted or step profile. */
+export function profileCalls(p: Exclude<SimulateBody['profile'], { replay: unknown }>): number[] {
   if ('calls' in p) return p.calls;
   const { base, multiple, at, intervals, ramp } = p.step;
   return Array.from({ length: intervals }, (_, i) => {
@@ -76,16 +101,67 @@ function invalid(err: unknown): never {
   throw err;
 }
 
-export async function runSimulation(s: Services, tenantId: string, body: SimulateBody): Promise<SimResult & { walk: ReturnType<typeof walkFlow>['outcomes'] }> {
+/** The flow and every flow its gotos reach (published versions), by name. */
+async function flowsReached(s: Services, tenantId: string, first: Flow): Promise<Map<string, Flow>> {
+  const flows = new Map<string, Flow>([[first.name, first]]);
+  const todo = [first];
+  for (let f = todo.pop(); f; f = todo.pop()) {
+    for (const node of Object.values(f.nodes)) {
+      if (node.type !== 'goto' || flows.has(node.flow)) continue;
+      const published = await s.flows.published(tenantId, node.flow);
+      if (!published) continue; // the walk reports the goto as going nowhere
+      const next = flowSchema.parse(published.document);
+      flows.set(next.name, next);
+      todo.push(next);
+    }
+  }
+  return flows;
+}
+
+export interface SimulationAnswer extends SimResult {
+  readonly walk: ReturnType<typeof walkFlow>['outcomes'];
+  /** With `observed`: the calls read, and per flow and node the callers behind each share used. */
+  readonly observed?: { calls: number; unmatched: number; counts: Record<string, Record<string, Record<string, number>>> };
+  /** With a replay profile: the calls replayed per interval. */
+  readonly profile?: { calls: number[] };
+}
+
+export async function runSimulation(s: Services, tenantId: string, body: SimulateBody): Promise<SimulationAnswer> {
   const line = await s.lines.resolveLine(tenantId, body.line);
   const flowRef = body.flow ?? line.flow_id;
   if (flowRef === null) throw new ApiError('unprocessable', `line ${line.name} has no flow: give "flow"`, [{ path: 'flow', message: 'missing' }]);
   const published = await s.flows.published(tenantId, flowRef);
   if (!published) throw new ApiError('unprocessable', `flow ${flowRef} is not published`, [{ path: 'flow', message: 'not published' }]);
   const queues: QueueConfig[] = (await s.queues.list(tenantId)).map((q) => q.config);
+  const main = flowSchema.parse(published.document);
+  const flows = await flowsReached(s, tenantId, main);
+  let observed: Observed | undefined;
+  let choices: Choices = body.choices;
+  let flowChoices: Record<string, Choices> = body.flowChoices;
+  let observedAnswer: SimulationAnswer['observed'];
+  if (body.observed) {
+    const since = new Date(body.observed.since);
+    const until = new Date(body.observed.until);
+    if (!(until > since)) throw new ApiError('unprocessable', 'observed.until must be after observed.since', [{ path: 'observed.until', message: 'before since' }]);
+    const journeys = await s.calls.journeys(tenantId, { lineId: line.id, since, until, limit: OBSERVED_MAX });
+    observed = observe(journeys, (name) => flows.get(name));
+    const counts: Record<string, Record<string, Record<string, number>>> = {};
+    let unmatched = 0;
+    const merged: Record<string, Choices> = {};
+    for (const [name, f] of flows) {
+      const seen = observedChoices(f, observed);
+      unmatched += seen.unmatched;
+      if (Object.keys(seen.counts).length > 0) counts[name] = seen.counts;
+      // Given shares win node by node.
+      merged[name] = { ...seen.choices, ...(name === main.name ? body.choices : body.flowChoices[name]) };
+    }
+    choices = merged[main.name] ?? {};
+    flowChoices = Object.fromEntries(Object.entries(merged).filter(([name]) => name !== main.name));
+    observedAnswer = { calls: observed.calls, unmatched, counts };
+  }
   let walk;
   try {
-    walk = walkFlow(flowSchema.parse(published.document), body.choices);
+    walk = walkFlow(main, choices, { flows, flowChoices });
   } catch (err) {
     invalid(err);
   }
@@ -103,24 +179,44 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
     if (agents.length === 0) throw new ApiError('unprocessable', 'the tenant has no agents: give "agents" (a count)', [{ path: 'agents', message: 'none' }]);
   }
   try {
+    const p = body.profile;
+    let replay;
+    if ('replay' in p) {
+      const since = Date.parse(p.replay.since);
+      const until = Date.parse(p.replay.until);
+      if (until - since > 7 * 86_400_000) throw new PlanningInputError('profile.replay.until', 'a replay covers at most 7 days');
+      replay = replayArrivals(await s.calls.startTimes(tenantId, { lineId: line.id, since: new Date(since), until: new Date(until) }), {
+        since,
+        until,
+        intervalMinutes: p.intervalMinutes,
+        scale: p.replay.scale,
+        seed: body.seed,
+      });
+    }
     const result = simulate({
       queues,
       agents,
-      intervalMinutes: body.profile.intervalMinutes,
-      calls: profileCalls(body.profile),
-      entries: entriesOf(walk),
+      intervalMinutes: p.intervalMinutes,
+      calls: replay ? replay.calls : profileCalls(p as Exclude<typeof p, { replay: unknown }>),
+      arrivals: replay?.arrivals,
+      entries: entriesOf(walk, {
+        queues: new Set(queues.map((q) => q.name)),
+        ...(observed ? { ivrSecondsAt: (f: string | undefined, node: string) => observedIvrSeconds(observed, f ?? main.name, node) } : {}),
+        ...(body.ivrSeconds !== undefined ? { ivrSeconds: body.ivrSeconds } : {}),
+      }),
       ahtSeconds: body.ahtSeconds,
       patienceSeconds: body.patienceSeconds,
       targetSeconds: body.targetSeconds,
       seed: body.seed,
+      callbackReach: body.callbackReach,
     });
-    return { ...result, walk: walk.outcomes };
+    return { ...result, walk: walk.outcomes, ...(observedAnswer ? { observed: observedAnswer } : {}), ...(replay ? { profile: { calls: replay.calls } } : {}) };
   } catch (err) {
     invalid(err);
   }
 }
 
-const COMPARED = ['offered', 'deflected', 'queued', 'answered', 'abandoned', 'callbacksCreated', 'callbacksCompleted', 'callbackBacklog', 'serviceLevel', 'asaSeconds', 'occupancy', 'peakWaiting'] as const;
+const COMPARED = ['offered', 'deflected', 'queued', 'answered', 'abandoned', 'voicemails', 'callbacksCreated', 'callbacksCompleted', 'callbacksFailed', 'callbackBacklog', 'serviceLevel', 'asaSeconds', 'occupancy', 'peakWaiting'] as const;
 
 export function registerSimulateRoutes(r: Registrar): void {
   r.route({

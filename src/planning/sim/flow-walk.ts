@@ -17,7 +17,7 @@ import { isTerminal, targets, type Flow, type FlowNode } from '../../flows/schem
 
 export type WalkOutcome =
   | { kind: 'queue'; queue: string; skills: string[]; priority?: number }
-  | { kind: 'voicemail'; mailbox: string }
+  | { kind: 'voicemail'; mailbox: string; queue?: string }
   | { kind: 'callback'; queue: string }
   | { kind: 'transfer'; to: string }
   | { kind: 'hangup' }
@@ -40,7 +40,7 @@ function outcomeOf(node: FlowNode): WalkOutcome {
     case 'queue':
       return { kind: 'queue', queue: node.queue, skills: [...(node.skills ?? [])], ...(node.priority !== undefined ? { priority: node.priority } : {}) };
     case 'voicemail':
-      return { kind: 'voicemail', mailbox: node.mailbox };
+      return { kind: 'voicemail', mailbox: node.mailbox, ...(node.queue !== undefined ? { queue: node.queue } : {}) };
     case 'callback':
       return { kind: 'callback', queue: node.queue };
     case 'transfer':

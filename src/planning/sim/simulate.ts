@@ -37,16 +37,27 @@ export interface SimAgent {
  * or an end in the IVR — self-service (hung up after the answer), a voicemail, a callback
  * booking, a transfer out — which never reaches an agent.
  */
-export type SimEntry =
+export type SimEntry = (
   | { readonly queue: string; readonly weight: number; readonly skills?: readonly string[]; readonly priority?: number }
-  | { readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer'; readonly weight: number; /** A callback booked for this queue is worked there. */ readonly queue?: string };
+  | {
+      readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer';
+      readonly weight: number;
+      /** A callback booked for this queue, or a voicemail filed for it, is worked there (a voicemail with no queue stays in the inbox). */
+      readonly queue?: string;
+    }
+) & {
+  /** Seconds the caller spends in the IVR before this end (menus, FAQ answers); default 0. */
+  readonly ivrSeconds?: number;
+};
 
 export interface SimInput {
   readonly queues: readonly QueueConfig[];
   readonly agents: readonly SimAgent[];
   readonly intervalMinutes: number;
-  /** Calls offered in each interval. */
+  /** Calls offered in each interval (a Poisson process at that rate), unless `arrivals` is given. */
   readonly calls: readonly number[];
+  /** A replay: the instants (ms from the start, ascending, before the last interval's end) callers arrive at. */
+  readonly arrivals?: readonly number[] | undefined;
   readonly entries: readonly SimEntry[];
   /** Mean handle (talk) time, one for the run or one per interval of answer. */
   readonly ahtSeconds: number | readonly number[];
@@ -55,17 +66,25 @@ export interface SimInput {
   /** The service level's answer-time target. */
   readonly targetSeconds: number;
   readonly seed: number;
+  /** The share of callback attempts the customer answers (default 1); the rest retry as the queue's callbacks settings say. */
+  readonly callbackReach?: number | undefined;
+  /** How long an agent's unanswered callback attempt rings the customer (default 30 s, the live dialer's). */
+  readonly callbackDialSeconds?: number | undefined;
 }
 
 export interface SimInterval {
   readonly offered: number;
   /** Ended in the IVR: self-service (hung up after the answer) or transferred out. */
   readonly deflected: number;
-  /** Left a voicemail or booked a callback in the IVR, or were sent to a callback by a queue target. */
+  /** Messages left, in the IVR or sent there by a queue target. */
+  readonly voicemails: number;
+  /** Callbacks to work: booked in the IVR, a voicemail filed for a queue that calls back, or a queue target's callback. */
   readonly callbacksCreated: number;
-  /** Callbacks an agent took in this interval (worked in their queue, in turn with its callers, as keep-place callbacks are live). */
+  /** Callbacks whose customer an agent reached in this interval (worked in their queue, in turn with its callers, as keep-place callbacks are live). */
   readonly callbacksCompleted: number;
-  /** Callbacks waiting for an agent at the end of the interval. */
+  /** Callbacks given up in this interval: the customer did not answer the queue's last attempt. */
+  readonly callbacksFailed: number;
+  /** Callbacks not yet done at the end of the interval: waiting for an agent, or for their next attempt. */
   readonly callbackBacklog: number;
   readonly queued: number;
   readonly answered: number;
@@ -97,6 +116,8 @@ export class SimInputError extends PlanningInputError {
 
 type Ev =
   | { k: 'arrive' }
+  | { k: 'enter'; entry: number; interval: number; patience: number }
+  | { k: 'retry'; call: CallRec }
   | { k: 'abandon'; call: string }
   | { k: 'talked'; agent: number; queue: string }
   | { k: 'free'; agent: number }
@@ -108,6 +129,8 @@ interface CallRec {
   readonly w: WaitingCall;
   /** A callback being worked, not a caller on the line: no patience, not in the callers' figures. */
   readonly callback?: boolean;
+  /** A callback's attempts so far. */
+  attempts?: number;
   readonly interval: number;
   state: 'waiting' | 'done';
 }
@@ -136,6 +159,16 @@ function check(input: SimInput): void {
   const aht = typeof input.ahtSeconds === 'number' ? [input.ahtSeconds] : input.ahtSeconds;
   if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
   if (input.patienceSeconds !== undefined && !(input.patienceSeconds > 0)) throw new SimInputError('patienceSeconds', 'must be > 0');
+  entries.forEach((e, i) => {
+    if (e.ivrSeconds !== undefined && !(Number.isFinite(e.ivrSeconds) && e.ivrSeconds >= 0)) throw new SimInputError(`entries[${i}].ivrSeconds`, `must be ≥ 0, not ${String(e.ivrSeconds)}`);
+  });
+  if (input.callbackReach !== undefined && !(input.callbackReach >= 0 && input.callbackReach <= 1)) throw new SimInputError('callbackReach', `a share between 0 and 1, not ${String(input.callbackReach)}`);
+  if (input.callbackDialSeconds !== undefined && !(input.callbackDialSeconds > 0)) throw new SimInputError('callbackDialSeconds', 'must be > 0');
+  const end = calls.length * intervalMinutes * 60_000;
+  input.arrivals?.forEach((t, i, all) => {
+    if (!(Number.isFinite(t) && t >= 0 && t < end)) throw new SimInputError(`arrivals[${i}]`, `must be within the run's ${calls.length} intervals (0 ≤ t < ${end} ms), not ${String(t)}`);
+    if (i > 0 && t < all[i - 1]!) throw new SimInputError(`arrivals[${i}]`, 'arrivals must be in ascending order');
+  });
 }
 
 export function simulate(input: SimInput): SimResult {
@@ -145,6 +178,9 @@ export function simulate(input: SimInput): SimResult {
   const arrivalRng = new Rng(input.seed);
   const callerRng = new Rng(input.seed ^ 0x9e3779b9);
   const serviceRng = new Rng(input.seed ^ 0x85ebca6b);
+  const callbackRng = new Rng(input.seed ^ 0xc2b2ae35);
+  const reach = input.callbackReach ?? 1;
+  const dialMs = (input.callbackDialSeconds ?? 30) * 1000;
   const stepMs = input.intervalMinutes * 60_000;
   const n = input.calls.length;
   const endMs = n * stepMs;
@@ -160,6 +196,8 @@ export function simulate(input: SimInput): SimResult {
   const offered = new Float64Array(n);
   const deflected = new Float64Array(n);
   const callbacks = new Float64Array(n);
+  const voicemails = new Float64Array(n);
+  const failed = new Float64Array(n);
   const queued = new Float64Array(n);
   const completed = new Float64Array(n);
   const backlogAt = new Float64Array(n);
@@ -168,9 +206,16 @@ export function simulate(input: SimInput): SimResult {
   const addCallback = (queue: string, interval: number): void => {
     const id = `b${seq++}`;
     const w: WaitingCall = { id, queue, enteredAt: now, firstEnteredAt: now, priority: queues.get(queue)!.priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [], kind: 'callback', requeuedAtFront: false, refusedBy: [] };
-    calls.set(id, { w, interval, state: 'waiting', callback: true });
+    calls.set(id, { w, interval, state: 'waiting', callback: true, attempts: 0 });
     backlog++;
     apply(index.addCall(w, now));
+  };
+  /** A voicemail filed for `queue` (none: kept in the inbox) becomes a callback when the queue says so, as live. */
+  const addVoicemail = (queue: string | undefined, interval: number): void => {
+    voicemails[interval]!++;
+    if (queue === undefined || !queues.get(queue)!.voicemail.createCallback) return;
+    callbacks[interval]!++;
+    addCallback(queue, interval);
   };
   const answered = new Float64Array(n);
   const abandoned = new Float64Array(n);
@@ -230,9 +275,22 @@ export function simulate(input: SimInput): SimResult {
         calls.delete(d.callId);
         leave(rec.w);
         const wait = now - rec.w.firstEnteredAt;
+        let talk: number | undefined;
         if (rec.callback) {
-          backlog--;
-          completed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+          const slot = Math.min(n - 1, Math.floor(now / stepMs));
+          rec.attempts = (rec.attempts ?? 0) + 1;
+          if (reach === 1 || callbackRng.next() < reach) {
+            backlog--;
+            completed[slot]!++;
+          } else {
+            // Not answered: the agent's time is the ring; then the next attempt after the queue's spacing, or given up.
+            talk = dialMs;
+            const cfg = queues.get(d.queue)!.callbacks;
+            if (rec.attempts >= cfg.maxAttempts) {
+              backlog--;
+              failed[slot]!++;
+            } else events.push(now + dialMs + cfg.retrySpacingSeconds * 1000, { k: 'retry', call: rec });
+          }
         } else {
           answered[rec.interval]!++;
           waitSum[rec.interval]! += wait;
@@ -244,7 +302,7 @@ export function simulate(input: SimInput): SimResult {
         a.busySince = now;
         a.snap.state = 'on-call';
         a.snap.stateSince = now;
-        const talk = serviceRng.exp(ahtAt(now)) * 1000;
+        talk ??= serviceRng.exp(ahtAt(now)) * 1000;
         a.snap.answeredToday++;
         a.snap.talkMsToday += talk;
         events.push(now + talk, { k: 'talked', agent: ai, queue: d.queue });
@@ -264,10 +322,10 @@ export function simulate(input: SimInput): SimResult {
           continue;
         }
         targeted[rec.interval]!++;
-        if (d.target.kind === 'callback' || d.target.kind === 'voicemail') {
+        if (d.target.kind === 'callback') {
           callbacks[rec.interval]!++;
           addCallback(d.queue, rec.interval);
-        }
+        } else if (d.target.kind === 'voicemail') addVoicemail(d.queue, rec.interval);
       }
     }
   };
@@ -288,7 +346,10 @@ export function simulate(input: SimInput): SimResult {
   };
 
   // The first arrival; each arrival draws the next (exact for a piecewise-constant rate: memoryless).
+  // A replay takes the recorded instants in turn instead.
+  let replayed = 0;
   const nextArrival = (from: number): number | undefined => {
+    if (input.arrivals) return input.arrivals[replayed++];
     for (let t = from; t < endMs; ) {
       const i = Math.floor(t / stepMs);
       const rate = input.calls[i]! / stepMs;
@@ -316,6 +377,39 @@ export function simulate(input: SimInput): SimResult {
   };
 
   const weights = input.entries.map((x) => x.weight);
+  /** The caller leaves the IVR (interval i counts it): an IVR end, or a queue. */
+  const enter = (entryAt: number, i: number, patience: number): void => {
+    const entry = input.entries[entryAt]!;
+    if ('ivr' in entry) {
+      if (entry.ivr === 'callback') {
+        callbacks[i]!++;
+        if (entry.queue !== undefined) addCallback(entry.queue, i);
+      } else if (entry.ivr === 'voicemail') addVoicemail(entry.queue, i);
+      else deflected[i]!++;
+      return;
+    }
+    queued[i]!++;
+    const id = `c${seq++}`;
+    const w: WaitingCall = {
+      id,
+      queue: entry.queue,
+      enteredAt: now,
+      firstEnteredAt: now,
+      priority: entry.priority ?? queues.get(entry.queue)!.priority,
+      customerType: 'new',
+      lastAgentId: null,
+      lastAgentAt: null,
+      skills: [...(entry.skills ?? [])],
+      kind: 'call',
+      requeuedAtFront: false,
+      refusedBy: [],
+    };
+    calls.set(id, { w, interval: i, state: 'waiting' });
+    join(w, now);
+    apply(index.addCall(w, now));
+    // Only a caller left waiting needs the abandon event.
+    if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
+  };
   for (;;) {
     const ev = events.peek();
     const due = index.nextCheckAt();
@@ -334,42 +428,24 @@ export function simulate(input: SimInput): SimResult {
     switch (e.k) {
       case 'arrive': {
         const i = Math.floor(now / stepMs);
-        const entry = input.entries[callerRng.pick(weights)]!;
+        const entryAt = callerRng.pick(weights);
         // Drawn for every caller, queued or not, so both sides of a comparison draw alike.
         const patience = input.patienceSeconds !== undefined ? callerRng.exp(input.patienceSeconds) * 1000 : Infinity;
         offered[i]!++;
-        if ('ivr' in entry) {
-          if (entry.ivr === 'voicemail' || entry.ivr === 'callback') {
-            callbacks[i]!++;
-            if (entry.queue !== undefined) addCallback(entry.queue, i);
-          } else deflected[i]!++;
-          const next = nextArrival(now);
-          if (next !== undefined) events.push(next, { k: 'arrive' });
-          break;
-        }
-        queued[i]!++;
-        const id = `c${seq++}`;
-        const w: WaitingCall = {
-          id,
-          queue: entry.queue,
-          enteredAt: now,
-          firstEnteredAt: now,
-          priority: entry.priority ?? queues.get(entry.queue)!.priority,
-          customerType: 'new',
-          lastAgentId: null,
-          lastAgentAt: null,
-          skills: [...(entry.skills ?? [])],
-          kind: 'call',
-          requeuedAtFront: false,
-          refusedBy: [],
-        };
-        calls.set(id, { w, interval: i, state: 'waiting' });
-        join(w, now);
-        // Only a caller left waiting needs the abandon event.
-        apply(index.addCall(w, now));
-        if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
+        const ivrMs = (input.entries[entryAt]!.ivrSeconds ?? 0) * 1000;
+        if (ivrMs > 0) events.push(now + ivrMs, { k: 'enter', entry: entryAt, interval: i, patience });
+        else enter(entryAt, i, patience);
         const next = nextArrival(now);
         if (next !== undefined) events.push(next, { k: 'arrive' });
+        break;
+      }
+      case 'enter':
+        enter(e.entry, e.interval, e.patience);
+        break;
+      case 'retry': {
+        const w: WaitingCall = { ...e.call.w, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
+        calls.set(w.id, { ...e.call, w, state: 'waiting' });
+        apply(index.addCall(w, now));
         break;
       }
       case 'abandon': {
@@ -438,8 +514,10 @@ export function simulate(input: SimInput): SimResult {
   const intervals: SimInterval[] = Array.from({ length: n }, (_, i) => ({
     offered: offered[i]!,
     deflected: deflected[i]!,
+    voicemails: voicemails[i]!,
     callbacksCreated: callbacks[i]!,
     callbacksCompleted: completed[i]!,
+    callbacksFailed: failed[i]!,
     callbackBacklog: backlogAt[i]!,
     queued: queued[i]!,
     answered: answered[i]!,
@@ -456,8 +534,10 @@ export function simulate(input: SimInput): SimResult {
   const totals = {
     offered: sum(offered),
     deflected: sum(deflected),
+    voicemails: sum(voicemails),
     callbacksCreated: sum(callbacks),
     callbacksCompleted: sum(completed),
+    callbacksFailed: sum(failed),
     /** Still waiting for an agent when the run ended. */
     callbackBacklog: backlog,
     queued: sum(queued),

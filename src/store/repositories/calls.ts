@@ -96,6 +96,13 @@ export interface CallsRepository {
     tenantId: string,
     q: { lineId?: string; since?: Date; until?: Date; active?: boolean; limit?: number; before?: Date; beforeId?: string },
   ): Promise<CallRecord[]>;
+  /** When the line's calls started in [since, until): epoch ms, ascending (a simulator replay's arrivals). */
+  startTimes(tenantId: string, q: { lineId: string; since: Date; until: Date }): Promise<number[]>;
+  /**
+   * The journeys of the line's ended calls in [since, until), oldest first, at most `limit`, each
+   * with the name of the flow it started in (calls that ran no flow are left out).
+   */
+  journeys(tenantId: string, q: { lineId: string; since: Date; until: Date; limit: number }): Promise<{ flow: string; journey: JourneyEntry[] }[]>;
 }
 
 function toRecord(r: {
@@ -297,6 +304,37 @@ export function callsRepository(db: Kysely<Database>, _clock: Clock): CallsRepos
       if (active === false) q = q.where('ended_at', 'is not', null);
       const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(n).execute();
       return rows.map(toRecord);
+    },
+
+    async startTimes(tenantId, { lineId, since, until }) {
+      if (!isUuid(tenantId) || !isUuid(lineId)) return [];
+      const rows = await db
+        .selectFrom('calls')
+        .select('started_at')
+        .where('tenant_id', '=', tenantId)
+        .where('line_id', '=', lineId)
+        .where('started_at', '>=', since)
+        .where('started_at', '<', until)
+        .orderBy('started_at')
+        .execute();
+      return rows.map((r) => r.started_at.getTime());
+    },
+
+    async journeys(tenantId, { lineId, since, until, limit }) {
+      if (!isUuid(tenantId) || !isUuid(lineId)) return [];
+      const rows = await db
+        .selectFrom('calls')
+        .innerJoin('flows', 'flows.id', 'calls.flow_id')
+        .select(['flows.name as flow', 'calls.journey'])
+        .where('calls.tenant_id', '=', tenantId)
+        .where('calls.line_id', '=', lineId)
+        .where('calls.started_at', '>=', since)
+        .where('calls.started_at', '<', until)
+        .where('calls.ended_at', 'is not', null)
+        .orderBy('calls.started_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ flow: r.flow, journey: r.journey as JourneyEntry[] }));
     },
   };
 }

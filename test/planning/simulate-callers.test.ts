@@ -1,0 +1,92 @@
+/**
+ * The simulator's callers beyond the queue (issue 5 §4): time spent in the IVR before the
+ * queue, a replay of recorded arrival instants, callbacks the customer does not answer
+ * (retried by the queue's settings, then given up), voicemails filed for a queue (worked as
+ * callbacks) or for none (kept in the inbox), and the bad input for each.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseQueueConfig } from '../../src/acd/queue-config.ts';
+import { simulate, SimInputError, type SimInput } from '../../src/planning/sim/simulate.ts';
+
+const q = parseQueueConfig({ name: 'q', wrapUpSeconds: 0, callbacks: { maxAttempts: 3, retrySpacingSeconds: 60 } });
+const base: SimInput = {
+  queues: [q],
+  agents: [{ id: 'a1', skills: {} }],
+  intervalMinutes: 15,
+  calls: [0, 0, 0, 0],
+  entries: [{ queue: 'q', weight: 1 }],
+  ahtSeconds: 60,
+  targetSeconds: 20,
+  seed: 3,
+};
+
+test('replay: callers arrive at the recorded instants, counted in their intervals', () => {
+  const arrivals = [1_000, 2_000, 899_000, 1_000_000, 3_500_000];
+  const r = simulate({ ...base, arrivals });
+  assert.deepEqual(r.intervals.map((i) => i.offered), [3, 1, 0, 1]);
+  assert.equal(r.totals.answered, 5, 'one agent, 60 s calls: all answered in the end');
+  // The first caller is answered at once; the second waits for the first call to end.
+  assert.equal(r.intervals[0]!.answeredWithinTarget, 2, 'the 899 s caller is answered at once too');
+  assert.deepEqual(simulate({ ...base, arrivals }), r, 'a replay is deterministic');
+});
+
+test('time in the IVR: callers reach the queue that long after they arrive (counted in their arrival interval)', () => {
+  const arrivals = [10_000, 20_000, 30_000];
+  const without = simulate({ ...base, arrivals });
+  const ivr = simulate({ ...base, arrivals, entries: [{ queue: 'q', weight: 1, ivrSeconds: 900 }] });
+  assert.deepEqual(ivr.intervals.map((i) => i.offered), [3, 0, 0, 0]);
+  assert.deepEqual(ivr.intervals.map((i) => i.queued), [3, 0, 0, 0], 'queued counts by arrival');
+  assert.ok((without.intervals[0]!.occupancy ?? 0) > 0, 'without the IVR the agent talks in the first interval');
+  assert.equal(ivr.intervals[0]!.occupancy, 0, 'with 900 s in the IVR nobody reaches the agent in the first interval');
+  assert.ok((ivr.intervals[1]!.occupancy ?? 0) > 0);
+  assert.equal(ivr.totals.answered, 3);
+});
+
+test('callbacks the customer never answers: each tried maxAttempts times, the agent busy for the ring, then given up', () => {
+  const arrivals = [1_000, 2_000];
+  const r = simulate({ ...base, arrivals, entries: [{ ivr: 'callback', queue: 'q', weight: 1 }], callbackReach: 0, callbackDialSeconds: 30 });
+  assert.equal(r.totals.callbacksCreated, 2);
+  assert.equal(r.totals.callbacksCompleted, 0);
+  assert.equal(r.totals.callbacksFailed, 2, 'given up after the third attempt');
+  assert.equal(r.totals.callbackBacklog, 0);
+  // 2 callbacks × 3 attempts × 30 s of ringing on one agent in the first quarter-hour (attempts 60 s apart).
+  assert.ok(Math.abs(r.intervals[0]!.occupancy! - (6 * 30) / 900) < 1e-9, `occupancy ${r.intervals[0]!.occupancy}`);
+  const reached = simulate({ ...base, arrivals, entries: [{ ivr: 'callback', queue: 'q', weight: 1 }] });
+  assert.deepEqual([reached.totals.callbacksCompleted, reached.totals.callbacksFailed], [2, 0], 'by default the customer answers');
+});
+
+test('callbacks reached half the time: completed ≈ 1 − ½³ of them, the rest given up; all accounted for', () => {
+  const r = simulate({
+    ...base,
+    agents: Array.from({ length: 5 }, (_, i) => ({ id: `a${i}`, skills: {} })),
+    calls: [400, 400, 400, 400],
+    entries: [{ ivr: 'callback', queue: 'q', weight: 1 }],
+    callbackReach: 0.5,
+  });
+  const t = r.totals;
+  assert.equal(t.callbacksCompleted + t.callbacksFailed + t.callbackBacklog, t.callbacksCreated);
+  assert.equal(t.callbackBacklog, 0, 'the run goes on until every callback is done');
+  const share = t.callbacksCompleted / t.callbacksCreated;
+  assert.ok(Math.abs(share - 0.875) < 0.03, `completed share ${share}`);
+});
+
+test('voicemails: filed for a queue that calls back they become callbacks; for no queue (or a queue that does not) they stay in the inbox', () => {
+  const noCallback = parseQueueConfig({ name: 'quiet', voicemail: { createCallback: false } });
+  const arrivals = [1_000, 2_000, 3_000];
+  const all = simulate({ ...base, arrivals, entries: [{ ivr: 'voicemail', queue: 'q', weight: 1 }] });
+  assert.deepEqual([all.totals.voicemails, all.totals.callbacksCreated, all.totals.callbacksCompleted], [3, 3, 3]);
+  const inbox = simulate({ ...base, queues: [q, noCallback], arrivals, entries: [{ ivr: 'voicemail', weight: 0.5 }, { ivr: 'voicemail', queue: 'quiet', weight: 0.5 }] });
+  assert.deepEqual([inbox.totals.voicemails, inbox.totals.callbacksCreated], [3, 0]);
+});
+
+test('bad input: each named', () => {
+  const named = (patch: Partial<SimInput>, input: string): void =>
+    assert.throws(() => simulate({ ...base, ...patch }), (e: unknown) => e instanceof SimInputError && e.input === input, input);
+  named({ arrivals: [5, 1] }, 'arrivals[1]');
+  named({ arrivals: [-1] }, 'arrivals[0]');
+  named({ arrivals: [3_600_000] }, 'arrivals[0]');
+  named({ callbackReach: 1.5 }, 'callbackReach');
+  named({ callbackDialSeconds: 0 }, 'callbackDialSeconds');
+  named({ entries: [{ queue: 'q', weight: 1, ivrSeconds: -2 }] }, 'entries[0].ivrSeconds');
+});
