@@ -294,7 +294,7 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     const svg = path.join(dir, 'day.svg');
     const args = ['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', 'step:10x', '--base', '30', '--at', '2', '--intervals', '6', '--agents', '8', '--patience', '2m', '--choices', choices];
     const table = await ok([...args, '--svg', svg]);
-    assert.match(table, /^time +offered deflected +queued answered abandoned callbacks +SL % +ASA s +occ % +waiting\n00:00 /);
+    assert.match(table, /^time +offered deflected +queued answered abandoned voicemail callbacks cb done +SL % +ASA s +occ % +waiting\n00:00 /);
     assert.match(table, /\ntotal +\d+ /);
     const chart = readFileSync(svg, 'utf8');
     assert.match(chart, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -306,6 +306,17 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     const bad = await cli(['simulate', '--line', 'E購網', '--profile', 'step:10x', '--agents', '8'], { env });
     assert.equal(bad.code, 1, bad.stderr);
     assert.match(bad.stderr, /choices\.menu/);
+    // A replay of a period the line had no calls in: the API's 422 names the profile. Observed shares from the
+    // last hours (given ones win) come back with the number of calls read.
+    const empty = await cli(['simulate', '--line', 'E購網', '--profile', 'replay:2020-01-01T00:00+08:00..2020-01-01T02:00+08:00', '--scale', '2', '--agents', '8', '--choices', choices], { env });
+    assert.equal(empty.code, 1, empty.stderr);
+    assert.match(empty.stderr, /profile\.replay/);
+    const since = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    const seen = JSON.parse(await ok([...args, '--observed', `${since}..${new Date().toISOString()}`, '--ivr', '20s', '--callback-reach', '0.7', '--json'])) as { observed: { calls: number } };
+    assert.ok(Number.isInteger(seen.observed.calls), JSON.stringify(seen.observed));
+    const badPeriod = await cli([...args, '--observed', '2026-11-11T00:00..2026-11-12T00:00'], { env });
+    assert.equal(badPeriod.code, 2, badPeriod.stderr);
+    assert.match(badPeriod.stderr, /--observed .*with its zone/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,30 +11,7 @@ import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../p
 import { stringOpt, type Command, type ParsedArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-
-const DURATION = /^(\d+(?:\.\d+)?)(s|m|h)?$/;
-const UNIT = { s: 1, m: 60, h: 3600 } as const;
-
-/** "180s", "30m", "1.5h", "20" → seconds. */
-export function durationSeconds(option: string, value: string | undefined): number {
-  if (value === undefined) throw new UsageError(`--${option} is required (a duration such as 180s, 30m or 1h)`);
-  const m = DURATION.exec(value.trim());
-  if (!m) throw new UsageError(`--${option} ${value}: expected a duration such as 180s, 30m or 1h`);
-  return Number(m[1]) * UNIT[(m[2] ?? 's') as keyof typeof UNIT];
-}
-
-function number(option: string, value: string | undefined, o: { integer?: boolean; min?: number; max?: number; required?: boolean } = {}): number | undefined {
-  if (value === undefined) {
-    if (o.required) throw new UsageError(`--${option} is required`);
-    return undefined;
-  }
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
-    const range = o.min !== undefined || o.max !== undefined ? ` between ${o.min ?? '-∞'} and ${o.max ?? '∞'}` : '';
-    throw new UsageError(`--${option} ${value}: expected a${o.integer ? ' whole' : ''} number${range}`);
-  }
-  return n;
-}
+import { durationSeconds, numberValue } from '../option-values.ts';
 
 const COMMON = {
   arrivals: { type: 'string', value: 'N', help: 'calls offered in the interval' },
@@ -46,7 +23,7 @@ const COMMON = {
 } as const;
 
 function load(args: ParsedArgs): { arrivalRate: number; ahtSeconds: number; targetSeconds: number; patienceSeconds?: number } {
-  const arrivals = number('arrivals', stringOpt(args, 'arrivals'), { min: 0, required: true })!;
+  const arrivals = numberValue('arrivals', stringOpt(args, 'arrivals'), { min: 0, required: true })!;
   const interval = durationSeconds('interval', stringOpt(args, 'interval') ?? '30m');
   if (arrivals <= 0 || interval <= 0) throw new UsageError('--arrivals and --interval must be more than zero');
   const patience = stringOpt(args, 'patience');
@@ -85,7 +62,7 @@ export const erlangCommand: Command = {
   positionals: [],
   api: false,
   async run(args) {
-    const agents = number('agents', stringOpt(args, 'agents'), { integer: true, min: 1, required: true })!;
+    const agents = numberValue('agents', stringOpt(args, 'agents'), { integer: true, min: 1, required: true })!;
     let r: ErlangResult;
     try {
       r = erlangA({ ...load(args), agents });
@@ -110,8 +87,8 @@ export const staffCommand: Command = {
   positionals: [],
   api: false,
   async run(args) {
-    const sl = number('sl', stringOpt(args, 'sl'), { min: 0.01, max: 0.999, required: true })!;
-    const shrinkage = number('shrinkage', stringOpt(args, 'shrinkage'), { min: 0, max: 0.9 }) ?? 0;
+    const sl = numberValue('sl', stringOpt(args, 'sl'), { min: 0.01, max: 0.999, required: true })!;
+    const shrinkage = numberValue('shrinkage', stringOpt(args, 'shrinkage'), { min: 0, max: 0.9 }) ?? 0;
     let agents: number;
     let r: ErlangResult;
     try {

@@ -13,7 +13,7 @@ import { isValidTimeZone } from '../../schedules/zone.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds } from './erlang.ts';
+import { durationSeconds, numberValue } from '../option-values.ts';
 
 /** "a=b,c=d" → { a: 'b', c: 'd' }. */
 function pairs(option: string, value: string | undefined): Record<string, string> {
@@ -24,13 +24,6 @@ function pairs(option: string, value: string | undefined): Record<string, string
     res[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return res;
-}
-
-function whole(option: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${option} ${value}: expected a whole number from 1 to ${max}`);
-  return n;
 }
 
 export const forecastCommand: Command = {
@@ -68,8 +61,8 @@ export const forecastCommand: Command = {
       uplift[label] = x;
     }
     const opts: ForecastOptions = { intervalMinutes: minutes, timeZone, events: pairs('events', stringOpt(args, 'events')), uplift };
-    const days = whole('days', stringOpt(args, 'days'), 7, 366);
-    const holdout = whole('holdout', stringOpt(args, 'holdout'), 7, 366);
+    const days = numberValue('days', stringOpt(args, 'days'), { integer: true, min: 1, max: 366 }) ?? 7;
+    const holdout = numberValue('holdout', stringOpt(args, 'holdout'), { integer: true, min: 1, max: 366 }) ?? 7;
     let text: string;
     try {
       text = await readFile(file, 'utf8');

@@ -8,7 +8,7 @@ import { clientFor } from '../api-client.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds } from './erlang.ts';
+import { durationSeconds } from '../option-values.ts';
 import type { Review } from '../../planning/review.ts';
 
 type ReviewJson = Review & { forecastUnavailable?: string; callbacks: { byState: Record<string, number>; open: number } };

@@ -1,11 +1,14 @@
 /**
  * `surgeline simulate` (issue 5 §4, §7): rehearse a surge on a line through the node's API
  * (POST /planning/simulate): the line's published flow (or --flow), the tenant's queues and
- * routing, its agents or --agents N, under a profile — a file of counts per interval, or
- * step:10x / ramp:10x from a --base volume. Prints a table per interval and the totals, or
- * JSON; --svg writes the chart of waiting callers and service level.
+ * routing, its agents or --agents N, under a profile — a file of counts per interval,
+ * step:10x / ramp:10x from a --base volume, or replay:<from>..<to> of the line's recorded calls
+ * (--scale 1.5). Menu shares are given (--choices) or observed in past calls (--observed
+ * <from>..<to>). Prints a table per interval and the totals, or JSON; --svg writes the chart.
  *   surgeline simulate --line E購網 --profile step:10x --base 60 --at 8 --intervals 48 --agents 40 \
  *                      --choices shares.json [--flow egou-double11] [--aht 180s] [--patience 120s] [--svg day.svg]
+ *   surgeline simulate --line E購網 --profile replay:2025-11-11T00:00+08:00..2025-11-12T00:00+08:00 --scale 1.5 \
+ *                      --observed 2026-10-01T00:00+08:00..2026-11-01T00:00+08:00 --agents 60
  */
 import { timeOfDay } from '../../planning/time-of-day.ts';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,30 +16,40 @@ import { clientFor } from '../api-client.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds } from './erlang.ts';
+import { durationSeconds, numberValue } from '../option-values.ts';
 import { simulationSvg } from '../../planning/sim/chart.ts';
 import type { SimInterval, SimResult } from '../../planning/sim/simulate.ts';
 
-function whole(option: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${option} ${value}: expected a whole number`);
-  return n;
+const whole = (option: string, args: Parameters<Command['run']>[0], fallback: number): number => numberValue(option, stringOpt(args, option), { integer: true, min: 0 }) ?? fallback;
+
+/** "<from>..<to>": two ISO 8601 instants with their zone (as the API takes them). */
+function period(option: string, value: string): { since: string; until: string } {
+  const [since, until, more] = value.split('..');
+  const instant = (v: string | undefined): string => {
+    const ms = v === undefined || !/(Z|[+-]\d\d:?\d\d)$/.test(v) ? NaN : Date.parse(v);
+    if (Number.isNaN(ms)) throw new UsageError(`--${option} ${value}: expected <from>..<to>, each an ISO 8601 time with its zone (2026-11-11T00:00+08:00)`);
+    return new Date(ms).toISOString();
+  };
+  if (more !== undefined) throw new UsageError(`--${option} ${value}: expected <from>..<to>`);
+  return { since: instant(since), until: instant(until) };
 }
 
 async function profileOf(spec: string, args: Parameters<Command['run']>[0], intervalMinutes: number): Promise<Record<string, unknown>> {
   const m = /^(step|ramp):(\d+(?:\.\d+)?)x$/.exec(spec);
   if (m) {
-    const base = Number(stringOpt(args, 'base') ?? '100');
-    if (!(base >= 0)) throw new UsageError(`--base ${stringOpt(args, 'base')}: calls per interval ≥ 0`);
-    const step = { base, multiple: Number(m[2]), at: whole('at', stringOpt(args, 'at'), 4), intervals: whole('intervals', stringOpt(args, 'intervals'), 48), ramp: m[1] === 'ramp' ? whole('ramp', stringOpt(args, 'ramp'), 4) : 0 };
+    const base = numberValue('base', stringOpt(args, 'base'), { min: 0 }) ?? 100;
+    const step = { base, multiple: Number(m[2]), at: whole('at', args, 4), intervals: whole('intervals', args, 48), ramp: m[1] === 'ramp' ? whole('ramp', args, 4) : 0 };
     return { intervalMinutes, step };
+  }
+  if (spec.startsWith('replay:')) {
+    const scale = numberValue('scale', stringOpt(args, 'scale'), { min: 0, max: 1000 }) ?? 1;
+    return { intervalMinutes, replay: { ...period('profile', spec.slice('replay:'.length)), scale } };
   }
   let text: string;
   try {
     text = await readFile(spec, 'utf8');
   } catch (err) {
-    throw new UsageError(`--profile ${spec}: not step:Nx or ramp:Nx, and not a readable file (${(err as Error).message})`);
+    throw new UsageError(`--profile ${spec}: not step:Nx, ramp:Nx or replay:<from>..<to>, and not a readable file (${(err as Error).message})`);
   }
   if (text.trimStart().startsWith('{')) return { intervalMinutes, ...(JSON.parse(text) as object) };
   const calls = text
@@ -61,7 +74,9 @@ function row(label: string, iv: Omit<SimInterval, 'waitingAtEnd'>): string {
     String(iv.queued).padStart(7),
     String(iv.answered).padStart(8),
     String(iv.abandoned).padStart(9),
+    String(iv.voicemails).padStart(9),
     String(iv.callbacksCreated).padStart(9),
+    String(iv.callbacksCompleted).padStart(7),
     pct(iv.serviceLevel).padStart(6),
     (iv.asaSeconds === null ? '-' : iv.asaSeconds.toFixed(0)).padStart(6),
     pct(iv.occupancy).padStart(6),
@@ -71,10 +86,13 @@ function row(label: string, iv: Omit<SimInterval, 'waitingAtEnd'>): string {
 
 export const simulateCommand: Command = {
   summary: 'Rehearse a surge on a line: its flow, queues and routing, agents, a profile; per interval and totals.',
-  synopsis: 'simulate --line <line> --profile <file|step:10x|ramp:10x> [--base n] [--at i] [--intervals n] [--agents n] [--choices file.json] [--flow f]',
+  synopsis:
+    'simulate --line <line> --profile <file|step:10x|ramp:10x|replay:<from>..<to>> [--base n] [--at i] [--intervals n] [--scale x] [--agents n] [--choices file.json] [--observed <from>..<to>] [--flow f]',
   details:
-    '--choices: JSON {node: {key: share}} for every node with several ways on (menu keys, noInput, invalid, "hangup").\n' +
-    'A profile file is JSON {"intervalMinutes","calls":[…]} or one count per line. --json prints the API answer; --svg writes a chart.',
+    '--choices: JSON {node: {key: share}} for every node with several ways on (menu keys, noInput, invalid, "hangup"); with --observed, ' +
+    "the shares the line's calls in that period show, --choices winning node by node. --flow-choices: JSON {flow: {node: {key: share}}} for flows a goto reaches.\n" +
+    'A profile file is JSON {"intervalMinutes","calls":[…]} or one count per line; replay:<from>..<to> replays the line\'s recorded calls (times with their zone). ' +
+    '--json prints the API answer; --svg writes a chart.',
   options: {
     line: { type: 'string', value: 'line', help: 'the line (name, id or number)' },
     profile: { type: 'string', value: 'p', help: 'a file of counts per interval, or step:10x / ramp:10x' },
@@ -84,7 +102,12 @@ export const simulateCommand: Command = {
     ramp: { type: 'string', value: 'n', help: 'intervals a ramp takes to reach the multiple (default 4)' },
     interval: { type: 'string', value: 'd', help: 'interval length (default 30m)' },
     agents: { type: 'string', value: 'n', help: "agents holding every skill the queues need (default: the tenant's agents)" },
+    scale: { type: 'string', value: 'x', help: 'replay each recorded call this many times (default 1; 1.5: half of them twice)' },
     choices: { type: 'string', value: 'file', help: "JSON shares of the flow's ways on" },
+    'flow-choices': { type: 'string', value: 'file', help: 'JSON shares of the nodes of flows a goto reaches, by flow' },
+    observed: { type: 'string', value: 'from..to', help: "learn the shares and the time in the IVR from the line's calls in this period" },
+    ivr: { type: 'string', value: 'd', help: 'time callers spend in the IVR where none was observed (default 0s)' },
+    'callback-reach': { type: 'string', value: 'share', help: 'share of callback attempts the customer answers (default 1)' },
     flow: { type: 'string', value: 'f', help: "run this flow instead of the line's published one" },
     aht: { type: 'string', value: 'd', help: 'mean handle time (default 180s)' },
     patience: { type: 'string', value: 'd', help: "callers' mean patience (default: nobody abandons)" },
@@ -100,29 +123,39 @@ export const simulateCommand: Command = {
     if (line === undefined || spec === undefined) throw new UsageError('--line and --profile are required');
     const intervalMinutes = durationSeconds('interval', stringOpt(args, 'interval') ?? '30m') / 60;
     const body: Record<string, unknown> = { line, profile: await profileOf(spec, args, intervalMinutes) };
-    const choices = stringOpt(args, 'choices');
-    if (choices !== undefined) {
+    for (const [opt, field] of [['choices', 'choices'], ['flow-choices', 'flowChoices']] as const) {
+      const file = stringOpt(args, opt);
+      if (file === undefined) continue;
       try {
-        body['choices'] = JSON.parse(await readFile(choices, 'utf8')) as unknown;
+        body[field] = JSON.parse(await readFile(file, 'utf8')) as unknown;
       } catch (err) {
-        throw new UsageError(`--choices ${choices}: ${(err as Error).message}`);
+        throw new UsageError(`--${opt} ${file}: ${(err as Error).message}`);
       }
     }
+    const observed = stringOpt(args, 'observed');
+    if (observed !== undefined) body['observed'] = period('observed', observed);
+    const reach = numberValue('callback-reach', stringOpt(args, 'callback-reach'), { min: 0, max: 1 });
+    if (reach !== undefined) body['callbackReach'] = reach;
     const flow = stringOpt(args, 'flow');
     if (flow !== undefined) body['flow'] = flow;
-    if (stringOpt(args, 'agents') !== undefined) body['agents'] = whole('agents', stringOpt(args, 'agents'), 0);
-    if (stringOpt(args, 'seed') !== undefined) body['seed'] = whole('seed', stringOpt(args, 'seed'), 1);
-    for (const [opt, field] of [['aht', 'ahtSeconds'], ['patience', 'patienceSeconds'], ['target', 'targetSeconds']] as const) {
+    const agents = numberValue('agents', stringOpt(args, 'agents'), { integer: true, min: 1 });
+    if (agents !== undefined) body['agents'] = agents;
+    const seed = numberValue('seed', stringOpt(args, 'seed'), { integer: true });
+    if (seed !== undefined) body['seed'] = seed;
+    for (const [opt, field] of [['aht', 'ahtSeconds'], ['patience', 'patienceSeconds'], ['target', 'targetSeconds'], ['ivr', 'ivrSeconds']] as const) {
       const v = stringOpt(args, opt);
       if (v !== undefined) body[field] = durationSeconds(opt, v);
     }
     const result = await clientFor(args).post<SimResult>('/planning/simulate', body);
+    // A replay's intervals start at its first instant: label them with its time of day (in the zone it was written in).
+    const replayStart = spec.startsWith('replay:') ? /T(\d\d):(\d\d)/.exec(spec) : null;
+    const firstMinute = replayStart ? Number(replayStart[1]) * 60 + Number(replayStart[2]) : 0;
     const svg = stringOpt(args, 'svg');
     if (svg !== undefined) await writeFile(svg, simulationSvg(result.intervals, { intervalMinutes, title: `${line}: waiting callers and service level` }));
     if (args.json) return printJson(result);
-    out('time   offered deflected  queued answered abandoned callbacks   SL %  ASA s  occ %  waiting');
+    out('time   offered deflected  queued answered abandoned voicemail callbacks cb done   SL %  ASA s  occ %  waiting');
     result.intervals.forEach((iv, i) => {
-      const m = i * intervalMinutes;
+      const m = (firstMinute + i * intervalMinutes) % 1440;
       out(row(timeOfDay(m), iv));
     });
     out(row('total', result.totals));

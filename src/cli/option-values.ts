@@ -1,0 +1,37 @@
+/**
+ * Option values the planning commands share: durations ("180s", "30m", "1.5h") and numbers
+ * with a range, each a clear usage error naming the option when it is not one.
+ */
+import { UsageError } from './errors.ts';
+
+const DURATION = /^(\d+(?:\.\d+)?)(s|m|h)?$/;
+const UNIT = { s: 1, m: 60, h: 3600 } as const;
+
+/** "180s", "30m", "1.5h", "20" → seconds. */
+export function durationSeconds(option: string, value: string | undefined): number {
+  if (value === undefined) throw new UsageError(`--${option} is required (a duration such as 180s, 30m or 1h)`);
+  const m = DURATION.exec(value.trim());
+  if (!m) throw new UsageError(`--${option} ${value}: expected a duration such as 180s, 30m or 1h`);
+  return Number(m[1]) * UNIT[(m[2] ?? 's') as keyof typeof UNIT];
+}
+
+export interface NumberRule {
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  readonly required?: boolean;
+}
+
+/** The option's number, checked against the rule; undefined when absent and not required. */
+export function numberValue(option: string, value: string | undefined, o: NumberRule = {}): number | undefined {
+  if (value === undefined) {
+    if (o.required) throw new UsageError(`--${option} is required`);
+    return undefined;
+  }
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+    const range = o.min !== undefined || o.max !== undefined ? ` between ${o.min ?? '-∞'} and ${o.max ?? '∞'}` : '';
+    throw new UsageError(`--${option} ${value}: expected a${o.integer ? ' whole' : ''} number${range}`);
+  }
+  return n;
+}
