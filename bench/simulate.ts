@@ -4,8 +4,8 @@
  * max size 200, max wait 900 s to a callback), 2,000 agents with both skills at random
  * proficiencies, a Double-11 day in 15-minute intervals (a midnight rush, then the day curve),
  * callers through the E購網 Double-11 flow first (its menu and FAQ answers: given key shares,
- * a share of callers hanging up after an answer, voicemail on 4), then AHT 180 s, patience
- * 120 s, seeded. The flow is walked as shares (no time spent in the IVR yet).
+ * a share of callers hanging up after an answer, voicemail on 4 worked as a callback in
+ * egou-orders), 25 s in the IVR before each end, then AHT 180 s, patience 120 s, seeded.
  *
  *   node --import tsx bench/simulate.ts [--calls 1000000] [--agents 2000]
  *
@@ -54,7 +54,7 @@ const result = simulate({
       returns: { hangup: 0.5, '1': 0.4, noInput: 0.1 },
       payment: { hangup: 0.5, '1': 0.5 },
     }),
-    { queues: new Set(queues.map((q) => q.name)) },
+    { queues: new Set(queues.map((q) => q.name)), ivrSeconds: 25 },
   ),
   ahtSeconds: 180,
   patienceSeconds: 120,
