@@ -270,7 +270,8 @@ export class RouteIndex {
         const bound = this.levels.exact ? this.levels.bound(reqs) : Infinity;
         let best: AgentSnapshot | undefined;
         let score = -Infinity;
-        for (const a of this.byIdle) {
+        for (let i = 0, n = this.byIdle.size; i < n; i++) {
+          const a = this.byIdle.at(i)!;
           if (!usable(a)) continue;
           const s = skillScore(a, reqs);
           if (s > score) {
@@ -292,7 +293,7 @@ export class RouteIndex {
         return undefined;
       }
       case 'least-occupied':
-        for (const a of this.byOccupancy) if (usable(a)) return a;
+        for (let i = 0, n = this.byOccupancy.size; i < n; i++) if (usable(this.byOccupancy.at(i)!)) return this.byOccupancy.at(i);
         return undefined;
       default: {
         // Walk only the free agents who meet the requirement fewest of them meet.
@@ -301,7 +302,7 @@ export class RouteIndex {
           for (const r of reqs) if (this.levels.count(r) < this.levels.count(narrow)) narrow = r;
           return this.levels.firstIdle(narrow, usable);
         }
-        for (const a of this.byIdle) if (usable(a)) return a;
+        for (let i = 0, n = this.byIdle.size; i < n; i++) if (usable(this.byIdle.at(i)!)) return this.byIdle.at(i);
         return undefined;
       }
     }
@@ -312,7 +313,8 @@ export class RouteIndex {
     if (!meetsSkills(agent, cls.widest)) return undefined;
     const fits = new Map<number, boolean>();
     const relax = cls.queue.cfg.relax;
-    for (const e of cls.list) {
+    for (let i = 0, n = cls.list.size; i < n; i++) {
+      const e = cls.list.at(i)!;
       if (bound && serviceOrder(e, bound) > 0) return undefined;
       if (e.call.refusedBy.includes(agent.id)) continue;
       const waitMs = now - e.call.enteredAt;
@@ -372,7 +374,8 @@ export class RouteIndex {
     if (q.cfg.maxSize === undefined || q.staying <= q.cfg.maxSize) return;
     let victim: Entry | undefined;
     for (const cls of q.classes.values()) {
-      for (const e of cls.list.reversed()) {
+      for (let i = cls.list.size - 1; i >= 0; i--) {
+        const e = cls.list.at(i)!;
         if (e.call.kind !== 'call') continue;
         if (!victim || serviceOrder(e, victim) > 0) victim = e;
         break;
