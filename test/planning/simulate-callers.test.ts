@@ -50,6 +50,10 @@ test('callbacks the customer never answers: each tried maxAttempts times, the ag
   assert.equal(r.totals.callbacksCompleted, 0);
   assert.equal(r.totals.callbacksFailed, 2, 'given up after the third attempt');
   assert.equal(r.totals.callbackBacklog, 0);
+  // One booked just before the quarter-hour ends is between attempts when it closes: still backlog, not a waiting caller.
+  const late = simulate({ ...base, arrivals: [880_000], entries: [{ ivr: 'callback', queue: 'q', weight: 1 }], callbackReach: 0 });
+  assert.deepEqual([late.intervals[0]!.callbackBacklog, late.intervals[0]!.waitingAtEnd], [1, 0]);
+  assert.ok(late.intervals.every((i) => i.peakWaiting === 0 && i.waitingAtEnd === 0), 'callbacks between attempts are not waiting callers');
   // 2 callbacks × 3 attempts × 30 s of ringing on one agent in the first quarter-hour (attempts 60 s apart).
   assert.ok(Math.abs(r.intervals[0]!.occupancy! - (6 * 30) / 900) < 1e-9, `occupancy ${r.intervals[0]!.occupancy}`);
   const reached = simulate({ ...base, arrivals, entries: [{ ivr: 'callback', queue: 'q', weight: 1 }] });

@@ -202,6 +202,10 @@ export function simulate(input: SimInput): SimResult {
   const completed = new Float64Array(n);
   const backlogAt = new Float64Array(n);
   let backlog = 0;
+  /** Callbacks between attempts: in the backlog, not in their queue. */
+  let retrying = 0;
+  /** Callers waiting in the queues (the index also holds the callbacks waiting there). */
+  const waitingCallers = (): number => index.waitingCount - (backlog - retrying);
   /** A callback for `queue` joins it as a keep-place entry: an agent takes it in turn, then calls the customer. */
   const addCallback = (queue: string, interval: number): void => {
     const id = `b${seq++}`;
@@ -289,7 +293,10 @@ export function simulate(input: SimInput): SimResult {
             if (rec.attempts >= cfg.maxAttempts) {
               backlog--;
               failed[slot]!++;
-            } else events.push(now + dialMs + cfg.retrySpacingSeconds * 1000, { k: 'retry', call: rec });
+            } else {
+              retrying++;
+              events.push(now + dialMs + cfg.retrySpacingSeconds * 1000, { k: 'retry', call: rec });
+            }
           }
         } else {
           answered[rec.interval]!++;
@@ -369,10 +376,10 @@ export function simulate(input: SimInput): SimResult {
   let interval = 0;
   const closeIntervalsUpTo = (t: number): void => {
     while (interval < n && t >= (interval + 1) * stepMs) {
-      atEnd[interval] = index.waitingCount - backlog;
+      atEnd[interval] = waitingCallers();
       backlogAt[interval] = backlog;
       interval++;
-      if (interval < n) peak[interval] = (index.waitingCount - backlog);
+      if (interval < n) peak[interval] = waitingCallers();
     }
   };
 
@@ -443,6 +450,7 @@ export function simulate(input: SimInput): SimResult {
         enter(e.entry, e.interval, e.patience);
         break;
       case 'retry': {
+        retrying--;
         const w: WaitingCall = { ...e.call.w, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
         calls.set(w.id, { ...e.call, w, state: 'waiting' });
         apply(index.addCall(w, now));
@@ -506,7 +514,7 @@ export function simulate(input: SimInput): SimResult {
         break;
       }
     }
-    if (interval < n && (index.waitingCount - backlog) > peak[interval]!) peak[interval] = (index.waitingCount - backlog);
+    if (interval < n) peak[interval] = Math.max(peak[interval]!, waitingCallers());
   }
   closeIntervalsUpTo(endMs);
 
