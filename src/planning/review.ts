@@ -4,7 +4,7 @@
  * it fell short and by how much — with the totals and the worst intervals first. Pure: the
  * forecast and the actual counts come in.
  */
-import { DAY_MS, wallOf } from '../schedules/zone.ts';
+import { DAY_MS, instantOfWall, wallOf } from '../schedules/zone.ts';
 import { dateOf, type IntervalForecast } from './forecast.ts';
 import { PlanningInputError } from './input-error.ts';
 import { timeOfDay } from './time-of-day.ts';
@@ -70,10 +70,16 @@ export function review(input: {
   let absErr = 0;
   let actualWithForecast = 0;
   let forecastTotal = 0;
-  for (let start = Math.floor(input.from / step) * step; start < input.to; start += step) {
+  // The zone's local intervals, as the forecast's and the queue records' are (not the epoch's,
+  // which in +5:45 or +5:30 straddle local ones): each starts when its wall-clock time first
+  // occurs, so one the clocks skip has no time and is left out, and the repeated one of a clock
+  // turned back holds both runs.
+  let wall = Math.floor(wallOf(input.timeZone, input.from) / step) * step;
+  for (let start = instantOfWall(input.timeZone, wall); start < input.to; wall += step) {
+    const next = instantOfWall(input.timeZone, wall + step);
+    if (next === start) continue;
     const a = actual.get(start) ?? { offered: 0, answered: 0, within: 0, abandoned: 0 };
     const f = forecast ? (forecast.get(start) ?? 0) : null;
-    const wall = wallOf(input.timeZone, start);
     const day = Math.floor(wall / DAY_MS);
     const serviceLevel = a.offered > 0 ? a.within / a.offered : null;
     if (f !== null) {
@@ -96,6 +102,7 @@ export function review(input: {
       serviceLevel,
       shortfall: serviceLevel === null ? null : Math.max(0, input.target - serviceLevel),
     });
+    start = next;
   }
   const withCalls = intervals.filter((i) => i.offered > 0);
   const offered = withCalls.reduce((s, i) => s + i.offered, 0);

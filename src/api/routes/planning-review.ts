@@ -42,7 +42,8 @@ export function registerReviewRoutes(r: Registrar): void {
       const to = Date.parse(body.to);
       if (!(to > from)) throw new ApiError('unprocessable', 'to: must be after from', [{ path: 'to', message: 'not after from' }]);
       const queue = body.queue !== undefined ? { queue: body.queue } : {};
-      const period = { since: new Date(from), until: new Date(to), intervalMinutes: body.intervalMinutes, ...queue };
+      // In the zone the review is read in: its intervals are that zone's local ones (as the forecast's are).
+      const period = { since: new Date(from), until: new Date(to), intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, ...queue };
       const actual = await s.queueCalls.outcomes(tenantId, { ...period, targetMs: body.targetSeconds * 1000 });
       const history = await s.queueCalls.intervals(tenantId, { ...period, since: new Date(from - body.historyDays * DAY_MS), until: new Date(from) });
       let forecast: IntervalForecast[] | undefined;

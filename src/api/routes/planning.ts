@@ -134,7 +134,7 @@ export function registerPlanningRoutes(r: Registrar): void {
         const since = new Date(body.history.since);
         const until = new Date(body.history.until);
         if (!(since < until)) throw new ApiError('unprocessable', 'history: since must be before until', [{ path: 'history.until', message: 'not after since' }]);
-        history = await r.ctx.services().queueCalls.intervals(tenantId, { since, until, intervalMinutes: body.intervalMinutes, ...(body.history.queue !== undefined ? { queue: body.history.queue } : {}) });
+        history = await r.ctx.services().queueCalls.intervals(tenantId, { since, until, intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, ...(body.history.queue !== undefined ? { queue: body.history.queue } : {}) });
       }
       const opts = { intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, events: body.events, uplift: body.uplift };
       try {

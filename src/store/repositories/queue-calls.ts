@@ -9,6 +9,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../../clock.ts';
+import { DAY_MS, MINUTE_MS, instantOfWall, isValidTimeZone, offsetMs } from '../../schedules/zone.ts';
 import { FOREIGN_KEY_VIOLATION, NotFoundError, ValidationError, mapConflict, sqlState } from '../errors.ts';
 import { isUuid, requireId } from '../ids.ts';
 import { QUEUE_OUTCOMES, type Database } from '../schema.ts';
@@ -79,12 +80,15 @@ export interface QueueCallsRepository {
   /**
    * Visits per interval (entered in [since, until), one queue or all) with the mean handle time
    * (talk + wrap-up) of the answered ones: the history the forecast learns from. Intervals are
-   * aligned to the epoch (so to local time in zones whose offset is a multiple of the interval);
-   * intervals without visits are left out.
+   * the local ones of `timeZone` (the wall-clock slots the forecast and the review place them
+   * in), each `start` the instant its wall-clock time first occurs (zone.ts instantOfWall): the
+   * repeated hour of a clock turned back is one interval, the one after a jump forward starts
+   * at the jump. Intervals without visits are left out. ValidationError: an unknown zone, an
+   * interval that is not whole minutes dividing a day.
    */
-  intervals(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; queue?: string }): Promise<{ start: number; calls: number; ahtSeconds?: number }[]>;
+  intervals(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; timeZone: string; queue?: string }): Promise<{ start: number; calls: number; ahtSeconds?: number }[]>;
   /** Per interval as `intervals`: offered, answered, answered within `targetMs` of waiting, abandoned (the post-event review). */
-  outcomes(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; targetMs: number; queue?: string }): Promise<{ start: number; offered: number; answered: number; within: number; abandoned: number }[]>;
+  outcomes(tenantId: string, q: { since: Date; until: Date; intervalMinutes: number; timeZone: string; targetMs: number; queue?: string }): Promise<{ start: number; offered: number; answered: number; within: number; abandoned: number }[]>;
 }
 
 const COLUMNS = [
@@ -144,34 +148,122 @@ const msSince = (column: string, at: Date) => sql<number>`greatest(0, round(extr
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Math.round(Number(v)));
 
+interface BucketQuery {
+  since: Date;
+  until: Date;
+  intervalMinutes: number;
+  timeZone: string;
+  targetMs: number;
+  queue?: string | undefined;
+}
+
+/** A piece of time starting at `at` (epoch ms): its visits' counts and handle-time sum (over `handled` visits). */
+interface Piece {
+  at: number;
+  offered: number;
+  answered: number;
+  within: number;
+  abandoned: number;
+  handleSumMs: number;
+  handled: number;
+}
+
+const SUMMED = ['offered', 'answered', 'within', 'abandoned', 'handleSumMs', 'handled'] as const;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 export function queueCallsRepository(db: Kysely<Database>, _clock: Clock): QueueCallsRepository {
-  /** Visits per epoch-aligned interval (entered in [since, until), one queue or all), with their outcomes. */
-  const buckets = async (tenantId: string, { since, until, intervalMinutes, targetMs, queue }: { since: Date; until: Date; intervalMinutes: number; targetMs: number; queue?: string }) => {
-    if (!isUuid(tenantId)) return [];
-    const step = intervalMinutes * 60;
-    let q = db
+  /**
+   * Visits per `grainMs` piece of UTC (aligned to the epoch; entered in [since, until), one queue
+   * or all, and in one of `only`'s [from, to) ranges if given), with their outcomes and the sum of
+   * the handle times with the number of visits it is over, so that pieces merge into an interval
+   * with the mean over its visits rather than a mean of the pieces' means.
+   */
+  const pieces = async (tenantId: string, q: BucketQuery, grainMs: number, only?: readonly (readonly [number, number])[]): Promise<Piece[]> => {
+    const grain = grainMs / 1000;
+    const handled = sql`answered_at IS NOT NULL AND talk_ms IS NOT NULL`;
+    let query = db
       .selectFrom('queue_calls')
       .select([
-        sql<string>`floor(extract(epoch from entered_at) / ${step})`.as('bucket'),
+        sql<string>`floor(extract(epoch from entered_at) / ${grain})`.as('bucket'),
         sql<string>`count(*)`.as('offered'),
         sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL)`.as('answered'),
-        sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND wait_ms <= ${targetMs})`.as('within'),
+        sql<string>`count(*) FILTER (WHERE answered_at IS NOT NULL AND wait_ms <= ${q.targetMs})`.as('within'),
         sql<string>`count(*) FILTER (WHERE outcome = 'abandoned')`.as('abandoned'),
-        sql<string | null>`avg(coalesce(talk_ms, 0) + coalesce(wrap_ms, 0)) FILTER (WHERE answered_at IS NOT NULL AND talk_ms IS NOT NULL)`.as('handle'),
+        sql<string | null>`sum(coalesce(talk_ms, 0) + coalesce(wrap_ms, 0)) FILTER (WHERE ${handled})`.as('handle_sum'),
+        sql<string>`count(*) FILTER (WHERE ${handled})`.as('handled'),
       ])
       .where('tenant_id', '=', tenantId)
-      .where('entered_at', '>=', since)
-      .where('entered_at', '<', until);
-    if (queue !== undefined) q = q.where('queue', '=', queue);
-    const rows = await q.groupBy('bucket').orderBy('bucket').execute();
+      .where('entered_at', '>=', q.since)
+      .where('entered_at', '<', q.until);
+    if (q.queue !== undefined) query = query.where('queue', '=', q.queue);
+    if (only !== undefined) query = query.where((eb) => eb.or(only.map(([from, to]) => eb.and([eb('entered_at', '>=', new Date(from)), eb('entered_at', '<', new Date(to))]))));
+    const rows = await query.groupBy('bucket').orderBy('bucket').execute();
     return rows.map((r) => ({
-      start: Number(r.bucket) * step * 1000,
+      at: Number(r.bucket) * grainMs,
       offered: Number(r.offered),
       answered: Number(r.answered),
       within: Number(r.within),
       abandoned: Number(r.abandoned),
-      handleMs: num(r.handle),
+      handleSumMs: Number(r.handle_sum ?? 0),
+      handled: Number(r.handled),
     }));
+  };
+
+  /**
+   * Visits per local interval of `timeZone`. The database groups by pieces of UTC that nest in
+   * local intervals, and the zone arithmetic is done here with Intl (schedules/zone.ts), the one
+   * the forecast and the review place the intervals with, so the two never disagree over a
+   * zone's rules (the database's own tz data may be of another tzdb release). Every offset in use today
+   * is a multiple of 15 minutes, so quarter hours of UTC (or the interval, if finer) nest; a
+   * piece that does not (an offset or a change of offset off the quarter hour: St. John's
+   * changed at 00:01 until 2011, Monrovia kept −0:44:30 until 1972) is read again by the second,
+   * which always nests because tzdb offsets and changes are whole seconds. So no zone is refused
+   * and none is approximated; the finer reads cost only where they are needed.
+   */
+  const buckets = async (tenantId: string, q: BucketQuery): Promise<(Omit<Piece, 'at' | 'handleSumMs' | 'handled'> & { start: number; handleMs: number | null })[]> => {
+    const { intervalMinutes, timeZone } = q;
+    if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || DAY_MS % (intervalMinutes * MINUTE_MS) !== 0) throw new ValidationError('intervalMinutes', 'whole minutes that divide a day');
+    if (!isValidTimeZone(timeZone)) throw new ValidationError('timeZone', 'an IANA time zone');
+    if (!isUuid(tenantId)) return [];
+    const intervalMs = intervalMinutes * MINUTE_MS;
+    /** Sums per local interval, by its number (local wall-clock time / interval). */
+    const slots = new Map<number, Piece>();
+    /** Adds a piece to the local interval it lies in; false (and nothing added) if it straddles two. */
+    const add = (p: Piece, grainMs: number): boolean => {
+      const offset = offsetMs(timeZone, p.at);
+      if (offsetMs(timeZone, p.at + grainMs - 1) !== offset) return false;
+      const slot = Math.floor((p.at + offset) / intervalMs);
+      if (Math.floor((p.at + offset + grainMs - 1) / intervalMs) !== slot) return false;
+      const s = slots.get(slot);
+      if (s === undefined) slots.set(slot, { ...p });
+      else for (const k of SUMMED) s[k] += p[k];
+      return true;
+    };
+    const grainMs = gcd(intervalMinutes, 15) * MINUTE_MS;
+    const straddling: [number, number][] = [];
+    for (const p of await pieces(tenantId, q, grainMs)) {
+      if (add(p, grainMs)) continue;
+      const last = straddling.at(-1);
+      if (last !== undefined && last[1] === p.at) last[1] += grainMs;
+      else straddling.push([p.at, p.at + grainMs]);
+    }
+    // In chunks, to keep the statement's parameters few whatever the period.
+    for (let i = 0; i < straddling.length; i += 500) {
+      for (const p of await pieces(tenantId, q, 1000, straddling.slice(i, i + 500))) {
+        if (!add(p, 1000)) throw new Error(`queue calls: the second from ${new Date(p.at).toISOString()} straddles two local intervals of ${timeZone}`);
+      }
+    }
+    return [...slots]
+      .map(([slot, s]) => ({
+        start: instantOfWall(timeZone, slot * intervalMs),
+        offered: s.offered,
+        answered: s.answered,
+        within: s.within,
+        abandoned: s.abandoned,
+        handleMs: s.handled > 0 ? Math.round(s.handleSumMs / s.handled) : null,
+      }))
+      .sort((a, b) => a.start - b.start);
   };
   const update = async (tenantId: string, id: string, set: Record<string, unknown>): Promise<void> => {
     if (!isUuid(tenantId) || !isUuid(id)) throw new NotFoundError('queue call', id);
