@@ -12,6 +12,7 @@ import { review } from '../../planning/review.ts';
 import { DAY_MS, isValidTimeZone, wallOf } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
+import { rethrowAsUnprocessable } from '../planning-errors.ts';
 import type { Registrar } from '../route.ts';
 
 const OPEN = ['pending', 'due', 'in-progress'] as const;
@@ -65,8 +66,7 @@ export function registerReviewRoutes(r: Registrar): void {
           callbacks: { byState, open: OPEN.reduce((n, st) => n + (byState[st] ?? 0), 0) },
         };
       } catch (err) {
-        if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
-        throw err;
+        rethrowAsUnprocessable(err);
       }
     },
   });

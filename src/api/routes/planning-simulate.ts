@@ -20,6 +20,7 @@ import { simulate, type SimAgent, type SimResult } from '../../planning/sim/simu
 import type { QueueConfig } from '../../acd/queue-config.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
+import { rethrowAsUnprocessable } from '../planning-errors.ts';
 import type { Registrar } from '../route.ts';
 import type { Services } from '../services.ts';
 
@@ -96,11 +97,6 @@ export function profileCalls(p: Exclude<SimulateBody['profile'], { replay: unkno
   });
 }
 
-function invalid(err: unknown): never {
-  if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
-  throw err;
-}
-
 /** The flow and every flow its gotos reach (published versions), by name. */
 async function flowsReached(s: Services, tenantId: string, first: Flow): Promise<Map<string, Flow>> {
   const flows = new Map<string, Flow>([[first.name, first]]);
@@ -163,7 +159,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
   try {
     walk = walkFlow(main, choices, { flows, flowChoices });
   } catch (err) {
-    invalid(err);
+    rethrowAsUnprocessable(err);
   }
   let agents: SimAgent[];
   if (body.agents !== undefined) {
@@ -212,7 +208,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
     });
     return { ...result, walk: walk.outcomes, ...(observedAnswer ? { observed: observedAnswer } : {}), ...(replay ? { profile: { calls: replay.calls } } : {}) };
   } catch (err) {
-    invalid(err);
+    rethrowAsUnprocessable(err);
   }
 }
 

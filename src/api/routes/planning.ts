@@ -11,13 +11,13 @@
 import { z } from 'zod';
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
 import type { IntervalCount } from '../../planning/forecast.ts';
-import { PlanningInputError } from '../../planning/input-error.ts';
 import { forecastReport } from '../../planning/forecast-report.ts';
 import { planShifts } from '../../planning/shifts.ts';
 import { standbyTiers } from '../../planning/standby.ts';
 import { isValidTimeZone } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
+import { rethrowAsUnprocessable } from '../planning-errors.ts';
 import type { Registrar } from '../route.ts';
 
 const seconds = z.number().positive().max(86_400 * 7);
@@ -141,8 +141,7 @@ export function registerPlanningRoutes(r: Registrar): void {
         const report = forecastReport(history, opts, { from: body.from, days: body.days, holdoutDays: body.holdoutDays });
         return { ...report, intervals: report.intervals.map((f) => ({ ...f, start: new Date(f.start).toISOString() })) };
       } catch (err) {
-        if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
-        throw err;
+        rethrowAsUnprocessable(err);
       }
     },
   });
@@ -181,8 +180,7 @@ export function registerPlanningRoutes(r: Registrar): void {
       try {
         return planShifts({ required: body.required, intervalMinutes: body.intervalMinutes, templates: body.templates });
       } catch (err) {
-        if (err instanceof PlanningInputError) throw new ApiError('unprocessable', err.message, [{ path: err.input, message: err.message }]);
-        throw err;
+        rethrowAsUnprocessable(err);
       }
     },
   });
