@@ -4,10 +4,10 @@
  * the days asked for (default: from the day after the history).
  */
 import { DAY_MS, wallOf } from '../schedules/zone.ts';
-import { backtest, dateOf, fit, ForecastInputError, predict, type ForecastError, type ForecastOptions, type IntervalCount, type IntervalForecast } from './forecast.ts';
+import { backtest, dateOf, fit, ForecastInputError, predict, type ForecastError, type ForecastOptions, type IntervalCount, type IntervalForecast, type OutlierDay } from './forecast.ts';
 
 export interface ForecastReport {
-  readonly model: { normalDays: number; trendPerDay: number; uplift: Record<string, { factor: number; learnedFrom: number }> };
+  readonly model: { normalDays: number; trendPerDay: number; uplift: Record<string, { factor: number; learnedFrom: number }>; outliers: readonly OutlierDay[] };
   readonly error: ForecastError | { unavailable: string };
   readonly intervals: IntervalForecast[];
 }
@@ -28,6 +28,7 @@ export function forecastReport(history: readonly IntervalCount[], opts: Forecast
       normalDays: model.days,
       trendPerDay: model.trend.slopePerDay,
       uplift: Object.fromEntries(Object.entries(model.uplift).map(([k, v]) => [k, { factor: v.factor, learnedFrom: v.days }])),
+      outliers: model.outliers,
     },
     error,
     intervals,

@@ -12,6 +12,10 @@
  *   normal day would have had; their own intraday profile too: a Double-11 peaks at
  *   midnight), or given as a factor. A label with neither is an error, never a guess.
  * Handle time: the calls-weighted mean per weekday and slot, else per weekday, else overall.
+ * Days that are no normal day but were not declared as events (a promotion nobody listed, a
+ * half-day holiday) would bend the weekday levels and the trend: a day whose total is far from
+ * its weekday's median (beyond 1.8× or below 1/1.8, and beyond five robust deviations of all
+ * days) is left out of the fit and reported, so the user can declare it and learn its uplift.
  * `backtest` holds out the last days, fits on the rest and reports MAPE (and WAPE, which does
  * not blow up on quiet intervals) so a user knows how far to trust the forecast.
  */
@@ -36,6 +40,14 @@ export interface ForecastOptions {
   readonly uplift?: Readonly<Record<string, number>>;
   /** Fit a trend; default true. */
   readonly trend?: boolean;
+  /** Leave undeclared days far from their weekday out of the fit; default true. */
+  readonly excludeOutliers?: boolean;
+}
+
+/** An undeclared day the fit left out: its total over the median total of its weekday. */
+export interface OutlierDay {
+  readonly date: string;
+  readonly ratio: number;
 }
 
 export interface ForecastModel {
@@ -53,6 +65,8 @@ export interface ForecastModel {
   readonly events: Readonly<Record<string, string>>;
   /** Normal days the model was fitted on. */
   readonly days: number;
+  /** Undeclared days left out of the fit as unlike their weekday. */
+  readonly outliers: readonly OutlierDay[];
 }
 
 export interface IntervalForecast {
@@ -146,8 +160,11 @@ export function fit(history: readonly IntervalCount[], opts: ForecastOptions): F
   const days = bucket(history, opts);
   const events = eventsByDay(opts.events);
   const slots = DAY_MS / (opts.intervalMinutes * 60_000);
-  const normal = [...days.entries()].filter(([d]) => !events.has(d)).sort((a, b) => a[0] - b[0]);
-  if (normal.length === 0) throw new ForecastInputError('history', 'only event days: a normal day is needed to learn the baseline');
+  const undeclared = [...days.entries()].filter(([d]) => !events.has(d)).sort((a, b) => a[0] - b[0]);
+  if (undeclared.length === 0) throw new ForecastInputError('history', 'only event days: a normal day is needed to learn the baseline');
+  const outliers = opts.excludeOutliers === false ? [] : outlierDays(undeclared);
+  const left = new Set(outliers.map((o) => dayOf(o.date)));
+  const normal = undeclared.filter(([d]) => !left.has(d));
 
   // Weekday means, then the trend of the totals relative to them, then the means again without it.
   const weekdayMean = (factor: (day: number) => number): number[] => {
@@ -223,6 +240,7 @@ export function fit(history: readonly IntervalCount[], opts: ForecastOptions): F
     uplift: {},
     events: opts.events ?? {},
     days: normal.length,
+    outliers,
   };
 
   // Uplift of each label from its past days: actual over the baseline of that day.
@@ -249,6 +267,44 @@ export function fit(history: readonly IntervalCount[], opts: ForecastOptions): F
   return { ...model, uplift: learned };
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Days far from their weekday: log(total / weekday median) beyond ln 1.8 and beyond five robust
+ * standard deviations (1.4826 × MAD) of all days' log ratios. A weekday needs three days with
+ * calls to have a median worth comparing with; a day with no calls at all is judged too (a
+ * closed day is unlike a normal one).
+ */
+function outlierDays(days: readonly (readonly [number, DayData])[]): OutlierDay[] {
+  const byWeekday = new Map<number, number[]>();
+  for (const [d, data] of days) {
+    const list = byWeekday.get(weekday(d)) ?? [];
+    list.push(data.total);
+    byWeekday.set(weekday(d), list);
+  }
+  const medians = new Map<number, number>();
+  for (const [w, totals] of byWeekday) {
+    const m = median(totals);
+    if (totals.length >= 3 && m > 0) medians.set(w, m);
+  }
+  const logs: { day: number; ratio: number; log: number }[] = [];
+  for (const [d, data] of days) {
+    const m = medians.get(weekday(d));
+    if (m === undefined) continue;
+    const ratio = data.total / m;
+    logs.push({ day: d, ratio, log: Math.log(Math.max(ratio, 1e-3)) });
+  }
+  if (logs.length < 7) return [];
+  const centre = median(logs.map((l) => l.log));
+  const spread = 1.4826 * median(logs.map((l) => Math.abs(l.log - centre)));
+  const limit = Math.max(Math.log(1.8), 5 * spread);
+  return logs.filter((l) => Math.abs(l.log - centre) > limit).map((l) => ({ date: dateOf(l.day), ratio: l.ratio }));
+}
+
 /** A normal day's expected total. */
 function baseline(model: ForecastModel, day: number): number {
   const trend = Math.max(0.05, 1 + model.trend.slopePerDay * (day - model.trend.originDay));
@@ -273,8 +329,11 @@ export function predict(model: ForecastModel, fromDate: string, days: number): I
     for (let s = 0; s < model.slots; s++) {
       const wall = day * DAY_MS + s * intervalMs;
       const minutes = s * model.intervalMinutes;
+      const start = instantOfWall(model.timeZone, wall);
+      // A slot the clocks skip (spring forward) has no time of its own: it would share the next one's start.
+      if (wallOf(model.timeZone, start) !== wall) continue;
       out.push({
-        start: instantOfWall(model.timeZone, wall),
+        start,
         day: dateOf(day),
         time: timeOfDay(minutes),
         calls: total * share[s]!,

@@ -120,6 +120,37 @@ test('with Poisson noise: the held-out week (after the Double-11) is forecast wi
   assert.ok(forecastError(shifted, history).dailyMape > 4 * err.dailyMape, 'a wrong forecast scores worse');
 });
 
+test('an undeclared Double-11 and a half-closed day are left out and named; declared, the same fit; no false alarms on noise', () => {
+  const history = series(84, false).map((iv) => {
+    // 2025-10-10 (a Friday holiday): 40 % of the usual calls.
+    const day = Math.floor((iv.start + 8 * 3_600_000) / DAY_MS);
+    return day === dayOf('2025-10-10') ? { ...iv, calls: iv.calls * 0.4 } : iv;
+  });
+  const undeclared = { intervalMinutes: 30 as const, timeZone: TZ };
+  const model = fit(history, undeclared);
+  assert.deepEqual(model.outliers.map((o) => o.date), ['2025-10-10', '2025-11-11']);
+  assert.ok(Math.abs(model.outliers[1]!.ratio - 3) < 0.2, `ratio ${model.outliers[1]!.ratio}`);
+  const declared = fit(history, { ...undeclared, events: { '2025-11-11': 'double11', '2025-10-10': 'holiday' } });
+  assert.deepEqual(declared.outliers, []);
+  assert.ok(Math.abs(model.trend.slopePerDay / declared.trend.slopePerDay - 1) < 0.02, `trend ${model.trend.slopePerDay} vs ${declared.trend.slopePerDay}`);
+  assert.ok(Math.abs(model.level[2]! / declared.level[2]! - 1) < 0.01, 'Tuesday level as if declared');
+  // Kept in, the 3× day bends Tuesday's level by a quarter and more.
+  const kept = fit(history, { ...undeclared, excludeOutliers: false });
+  assert.ok(kept.level[2]! / declared.level[2]! > 1.15, `kept: Tuesday ${kept.level[2]} vs ${declared.level[2]}`);
+  assert.deepEqual(fit(series(84, true), opts).outliers, [], 'Poisson noise is no outlier');
+  assert.deepEqual(fit(series(84, false), opts).outliers, []);
+});
+
+test('a day the clocks spring forward has no interval for the skipped hour (each start once)', () => {
+  const berlin = { intervalMinutes: 60 as const, timeZone: 'Europe/Berlin' };
+  const history: IntervalCount[] = [];
+  for (let d = dayOf('2026-02-01'); d < dayOf('2026-03-15'); d++) for (let h = 0; h < 24; h++) history.push({ start: instantOfWall('Europe/Berlin', d * DAY_MS + h * 3_600_000), calls: 10 });
+  const day = predict(fit(history, berlin), '2026-03-29', 1);
+  assert.equal(day.length, 23);
+  assert.equal(new Set(day.map((f) => f.start)).size, 23);
+  assert.ok(!day.some((f) => f.time === '02:00'), 'no 02:00 on the day clocks go from 02:00 to 03:00');
+});
+
 test('bad input: each a clear error naming the input, never NaN', () => {
   const err = (f: () => unknown, input: string): void => assert.throws(f, (e: unknown) => e instanceof ForecastInputError && e.input === input, input);
   err(() => fit([], opts), 'history');

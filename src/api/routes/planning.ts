@@ -125,6 +125,7 @@ export function registerPlanningRoutes(r: Registrar): void {
       holdoutDays: z.number().int().min(1).max(366).default(7),
       events: z.record(z.iso.date(), z.string().min(1).max(63)).default({}),
       uplift: z.record(z.string().min(1).max(63), z.number().positive()).default({}),
+      excludeOutliers: z.boolean().default(true).describe('leave undeclared days far from their weekday (beyond 1.8× or below 1/1.8) out of the fit; they are listed in model.outliers'),
     }),
     handler: async ({ tenantId, body }) => {
       let history: IntervalCount[];
@@ -136,7 +137,7 @@ export function registerPlanningRoutes(r: Registrar): void {
         if (!(since < until)) throw new ApiError('unprocessable', 'history: since must be before until', [{ path: 'history.until', message: 'not after since' }]);
         history = await r.ctx.services().queueCalls.intervals(tenantId, { since, until, intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, ...(body.history.queue !== undefined ? { queue: body.history.queue } : {}) });
       }
-      const opts = { intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, events: body.events, uplift: body.uplift };
+      const opts = { intervalMinutes: body.intervalMinutes, timeZone: body.timeZone, events: body.events, uplift: body.uplift, excludeOutliers: body.excludeOutliers };
       try {
         const report = forecastReport(history, opts, { from: body.from, days: body.days, holdoutDays: body.holdoutDays });
         return { ...report, intervals: report.intervals.map((f) => ({ ...f, start: new Date(f.start).toISOString() })) };

@@ -77,6 +77,7 @@ export const forecastCommand: Command = {
       const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
       out(`learned from ${summary.normalDays} normal days; trend ${pct(summary.trendPerDay * 30)} a month`);
       for (const [label, u] of Object.entries(summary.uplift)) out(`uplift ${label}: ×${u.factor.toFixed(2)} (${u.learnedFrom > 0 ? `learned from ${u.learnedFrom} day(s)` : 'given'})`);
+      for (const o of summary.outliers) out(`left out ${o.date}: ${o.ratio.toFixed(2)}× a usual day of its weekday; if it was an event, declare it (--events ${o.date}=<label>) to learn its uplift`);
       out('unavailable' in error ? `forecast error: not measured (${error.unavailable})` : `forecast error on the last ${error.heldOutDays} days: MAPE ${pct(error.mape)} per interval, WAPE ${pct(error.wape)}, ${pct(error.dailyMape)} per day`);
       out('');
       out('day         event      calls  peak        AHT s');
