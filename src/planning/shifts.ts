@@ -26,6 +26,13 @@ export interface ShiftTemplate {
   readonly maxAgents?: number;
 }
 
+/** The seeds' shifts: morning 08:00, evening 16:00 and night 00:00, 8 h each. */
+export const SEED_SHIFTS: readonly ShiftTemplate[] = [
+  { name: 'morning', starts: ['08:00'], hours: 8 },
+  { name: 'evening', starts: ['16:00'], hours: 8 },
+  { name: 'night', starts: ['00:00'], hours: 8 },
+];
+
 export interface ShiftPlanInput {
   /** Agents required in each interval; the horizon starts at local midnight. */
   readonly required: readonly number[];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { agentsFor } from '../../src/planning/erlang.ts';
 import { cli } from './run-cli.ts';
 
 let dir: string;
@@ -65,4 +66,38 @@ test('bad CSV and options exit 2 naming them', async () => {
   assert.match(future.stderr, /no past "launch" day/);
   assert.match((await cli(['forecast'])).stderr, /--csv is required/);
   assert.match((await cli(['forecast', '--csv', csv, '--interval', '20m'])).stderr, /15m, 30m or 60m/);
+});
+
+test('an undeclared Double-11 is left out of the fit and named in the table', async () => {
+  const r = await cli(['forecast', '--csv', csv, '--interval', '60m', '--from', '2025-11-17', '--days', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /left out 2025-11-11: 3\.00× a usual day of its weekday; if it was an event, declare it \(--events 2025-11-11=<label>\)/);
+});
+
+test('staff --forecast: every interval of the forecast staffed, and --shifts covers them with the seeds’ shifts', async () => {
+  const forecast = path.join(dir, 'forecast.json');
+  const f = await cli(['forecast', '--csv', csv, '--interval', '60m', '--from', '2025-11-17', '--days', '2', '--events', '2025-11-11=double11', '--json']);
+  assert.equal(f.code, 0, f.stderr);
+  writeFileSync(forecast, f.stdout);
+  const intervals = (JSON.parse(f.stdout) as { intervals: { calls: number; ahtSeconds: number }[] }).intervals;
+  const r = await cli(['staff', '--forecast', forecast, '--interval', '60m', '--sl', '0.8', '--target', '20s', '--shrinkage', '0.25', '--shifts', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { intervals: { time: string; agents: number; scheduled: number }[]; shifts: { scheduled: number[]; shifts: { name: string; agents: number }[]; agentHours: number } };
+  assert.equal(got.intervals.length, 48);
+  const ten = intervals[10]!;
+  const want = agentsFor({ arrivalRate: ten.calls / 3600, ahtSeconds: ten.ahtSeconds, targetSeconds: 20 }, 0.8).agents;
+  assert.equal(got.intervals[10]!.agents, want, '10:00 staffed by Erlang C');
+  assert.equal(got.intervals[10]!.scheduled, Math.ceil(want / 0.75));
+  assert.equal(got.intervals[3]!.agents, 0, 'closed at night: nobody');
+  got.intervals.forEach((iv, i) => assert.ok(got.shifts.scheduled[i]! >= iv.scheduled, `interval ${i} covered`));
+  assert.deepEqual([...new Set(got.shifts.shifts.map((s) => s.name))].sort(), ['evening', 'morning']);
+  const table = await cli(['staff', '--forecast', forecast, '--interval', '60m', '--sl', '0.8', '--target', '20s', '--shifts']);
+  assert.match(table.stdout, /^day +calls +peak +agents +scheduled +agent-hours\n2025-11-17 +1000 /);
+  assert.match(table.stdout, /day 1 +morning +08:00–16:00 +\d+ agents/);
+  const lone = await cli(['staff', '--arrivals', '10', '--aht', '60s', '--sl', '0.8', '--shifts']);
+  assert.equal(lone.code, 2);
+  assert.match(lone.stderr, /--shifts needs --forecast/);
+  const notForecast = await cli(['staff', '--forecast', csv, '--sl', '0.8']);
+  assert.equal(notForecast.code, 2);
+  assert.match(notForecast.stderr, /--forecast .*counts\.csv/);
 });

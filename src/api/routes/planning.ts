@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
 import type { IntervalCount } from '../../planning/forecast.ts';
 import { forecastReport } from '../../planning/forecast-report.ts';
-import { planShifts } from '../../planning/shifts.ts';
+import { planShifts, SEED_SHIFTS } from '../../planning/shifts.ts';
 import { standbyTiers } from '../../planning/standby.ts';
 import { isValidTimeZone } from '../../schedules/zone.ts';
 import { STAFF } from '../auth.ts';
@@ -171,11 +171,7 @@ export function registerPlanningRoutes(r: Registrar): void {
         )
         .min(1)
         .max(50)
-        .default([
-          { name: 'morning', starts: ['08:00'], hours: 8 },
-          { name: 'evening', starts: ['16:00'], hours: 8 },
-          { name: 'night', starts: ['00:00'], hours: 8 },
-        ]),
+        .default(() => SEED_SHIFTS.map((t) => ({ ...t, starts: [...t.starts] }))),
     }),
     handler: async ({ body }) => {
       try {

@@ -5,6 +5,7 @@
  *     → { "pWait", "asa", "serviceLevel", "occupancy" [, "pAbandon"] }   (asa in seconds)
  *   surgeline staff --arrivals N --interval 30m --aht 180s --sl 0.8 --target 20s [--patience 180s] [--shrinkage 0.3] --json
  *     → { "agents", "scheduled", "pWait", "asa", "serviceLevel", "occupancy" [, "pAbandon"] }
+ *   surgeline staff --forecast forecast.json --sl 0.8 --target 20s [--shifts]: every interval of a forecast (staff-forecast.ts)
  * Durations take s, m or h (a bare number is seconds).
  */
 import { agentsFor, erlangA, ErlangInputError, type ErlangResult } from '../../planning/erlang.ts';
@@ -12,6 +13,7 @@ import { stringOpt, type Command, type ParsedArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
 import { durationSeconds, numberValue } from '../option-values.ts';
+import { staffFromForecast } from './staff-forecast.ts';
 
 const COMMON = {
   arrivals: { type: 'string', value: 'N', help: 'calls offered in the interval' },
@@ -76,19 +78,24 @@ export const erlangCommand: Command = {
 
 export const staffCommand: Command = {
   summary: 'Agents needed for a service level (Erlang C, or A with --patience), with shrinkage.',
-  synopsis: 'staff --arrivals N --interval 30m --aht 180s --sl 0.8 --target 20s [--patience 180s] [--shrinkage 0.3]',
+  synopsis: 'staff (--arrivals N --aht 180s | --forecast forecast.json [--shifts]) --interval 30m --sl 0.8 --target 20s [--patience 180s] [--shrinkage 0.3]',
   details:
     'The fewest agents answering --sl of the calls within --target. "scheduled" adds shrinkage (breaks, training): ceil(agents / (1 − shrinkage)).\n--json prints {"agents","scheduled","pWait","asa","serviceLevel","occupancy"} (+ "pAbandon").\nExample: surgeline staff --arrivals 360 --interval 30m --aht 180s --sl 0.8 --target 20s --json',
   options: {
     ...COMMON,
     sl: { type: 'string', value: 'x', help: 'the service level to reach, 0–1 (e.g. 0.8)' },
     shrinkage: { type: 'string', value: 'x', help: 'share of paid time not on the phones, 0–0.9 (default 0)' },
+    forecast: { type: 'string', value: 'file', help: 'staff every interval of this forecast (the JSON of `surgeline forecast --json`)' },
+    shifts: { type: 'boolean', help: "with --forecast: the seeds' morning/evening/night shift plan covering it with the fewest agent-hours" },
   },
   positionals: [],
   api: false,
   async run(args) {
     const sl = numberValue('sl', stringOpt(args, 'sl'), { min: 0.01, max: 0.999, required: true })!;
     const shrinkage = numberValue('shrinkage', stringOpt(args, 'shrinkage'), { min: 0, max: 0.9 }) ?? 0;
+    const forecast = stringOpt(args, 'forecast');
+    if (forecast !== undefined) return staffFromForecast(args, forecast, sl, shrinkage);
+    if (args.values['shifts'] === true) throw new UsageError('--shifts needs --forecast (a day of intervals to cover)');
     let agents: number;
     let r: ErlangResult;
     try {
