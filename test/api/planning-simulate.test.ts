@@ -119,6 +119,11 @@ eachBackend(
       const given = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...body, choices: { menu: { '0': 1 } } } });
       assert.equal(given.status, 200);
       assert.deepEqual([given.body.totals.queued, given.body.totals.deflected], [400, 0]);
+      // Callers offered a callback while waiting (egou-orders offers it) take it: fewer are answered live.
+      const offer = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...body, agents: 2, patienceSeconds: 600, callbackAcceptance: 0.9 } });
+      const noOffer = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...body, agents: 2, patienceSeconds: 600 } });
+      assert.equal(offer.status, 200);
+      assert.ok(offer.body.totals.callbacksCreated > noOffer.body.totals.callbacksCreated + 20, `callbacks ${offer.body.totals.callbacksCreated} vs ${noOffer.body.totals.callbacksCreated}`);
       // A period with no calls cannot be replayed: 422 naming the profile.
       const empty = await api.request('POST', '/planning/simulate', {
         key: a.keys.supervisor,

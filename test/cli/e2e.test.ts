@@ -312,7 +312,7 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     assert.equal(empty.code, 1, empty.stderr);
     assert.match(empty.stderr, /profile\.replay/);
     const since = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    const seen = JSON.parse(await ok([...args, '--observed', `${since}..${new Date().toISOString()}`, '--ivr', '20s', '--callback-reach', '0.7', '--json'])) as { observed: { calls: number } };
+    const seen = JSON.parse(await ok([...args, '--observed', `${since}..${new Date().toISOString()}`, '--ivr', '20s', '--callback-reach', '0.7', '--callback-accept', '0.2', '--json'])) as { observed: { calls: number } };
     assert.ok(Number.isInteger(seen.observed.calls), JSON.stringify(seen.observed));
     const badPeriod = await cli([...args, '--observed', '2026-11-11T00:00..2026-11-12T00:00'], { env });
     assert.equal(badPeriod.code, 2, badPeriod.stderr);

@@ -94,3 +94,22 @@ test('bad input: each named', () => {
   named({ callbackDialSeconds: 0 }, 'callbackDialSeconds');
   named({ entries: [{ queue: 'q', weight: 1, ivrSeconds: -2 }] }, 'entries[0].ivrSeconds');
 });
+
+test('the callback offer: takers still waiting when it comes become keep-place callbacks, in their place; the rest wait on', () => {
+  const offering = parseQueueConfig({ name: 'q', wrapUpSeconds: 0, announcements: { offerCallbackAfterSeconds: 30 } });
+  // One agent busy for an hour with the first caller; three more queue behind.
+  const input: SimInput = { ...base, queues: [offering], arrivals: [0, 1_000, 2_000, 3_000], ahtSeconds: 3_600, callbackAcceptance: 1 };
+  const r = simulate(input);
+  assert.equal(r.totals.queued, 4);
+  assert.equal(r.totals.targeted, 3, 'the three waiting took the offer at 30 s');
+  assert.equal(r.totals.callbacksCreated, 3);
+  assert.equal(r.totals.callbacksCompleted + r.totals.callbackBacklog, 3);
+  assert.equal(r.totals.queued, r.totals.answered + r.totals.abandoned + r.totals.targeted);
+  const none = simulate({ ...input, callbackAcceptance: 0 });
+  assert.deepEqual([none.totals.targeted, none.totals.callbacksCreated, none.totals.answered], [0, 0, 4]);
+  // Half take it, over many callers: about half of those still waiting at 30 s.
+  const many = simulate({ ...base, queues: [offering], agents: [{ id: 'a1', skills: {} }, { id: 'a2', skills: {} }], calls: [200, 200, 0, 0], ahtSeconds: 60, callbackAcceptance: 0.5 });
+  const left = many.totals.targeted / many.totals.queued;
+  assert.ok(left > 0.2 && left < 0.5, `took the offer: ${left}`);
+  assert.throws(() => simulate({ ...input, callbackAcceptance: -0.1 }), (e: unknown) => e instanceof SimInputError && e.input === 'callbackAcceptance');
+});

@@ -59,6 +59,7 @@ const fields = {
   observed: period.describe("learn the shares (and the time callers spend in the IVR) from the line's calls in this period; given choices win node by node"),
   ivrSeconds: z.number().min(0).max(3600).describe('seconds callers spend in the IVR before their end, where none was observed (default 0)'),
   callbackReach: z.number().min(0).max(1).describe('the share of callback attempts the customer answers (default 1)'),
+  callbackAcceptance: z.number().min(0).max(1).describe("the share of callers still waiting at their queue's callback offer who take it (default 0)"),
   profile: profileSchema,
   agents: z.number().int().min(1).max(100_000).describe("N agents holding every skill the queues need; default the tenant's agents"),
   ahtSeconds: z.number().positive().max(36_000),
@@ -75,6 +76,7 @@ export const simulateBody = z.strictObject({
   observed: fields.observed.optional(),
   ivrSeconds: fields.ivrSeconds.optional(),
   callbackReach: fields.callbackReach.optional(),
+  callbackAcceptance: fields.callbackAcceptance.optional(),
   agents: fields.agents.optional(),
   ahtSeconds: fields.ahtSeconds.default(180),
   patienceSeconds: fields.patienceSeconds.optional(),
@@ -205,6 +207,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
       targetSeconds: body.targetSeconds,
       seed: body.seed,
       callbackReach: body.callbackReach,
+      callbackAcceptance: body.callbackAcceptance,
     });
     return { ...result, walk: walk.outcomes, ...(observedAnswer ? { observed: observedAnswer } : {}), ...(replay ? { profile: { calls: replay.calls } } : {}) };
   } catch (err) {

@@ -108,6 +108,7 @@ export const simulateCommand: Command = {
     observed: { type: 'string', value: 'from..to', help: "learn the shares and the time in the IVR from the line's calls in this period" },
     ivr: { type: 'string', value: 'd', help: 'time callers spend in the IVR where none was observed (default 0s)' },
     'callback-reach': { type: 'string', value: 'share', help: 'share of callback attempts the customer answers (default 1)' },
+    'callback-accept': { type: 'string', value: 'share', help: "share of callers still waiting at their queue's callback offer who take it (default 0)" },
     flow: { type: 'string', value: 'f', help: "run this flow instead of the line's published one" },
     aht: { type: 'string', value: 'd', help: 'mean handle time (default 180s)' },
     patience: { type: 'string', value: 'd', help: "callers' mean patience (default: nobody abandons)" },
@@ -134,8 +135,10 @@ export const simulateCommand: Command = {
     }
     const observed = stringOpt(args, 'observed');
     if (observed !== undefined) body['observed'] = period('observed', observed);
-    const reach = numberValue('callback-reach', stringOpt(args, 'callback-reach'), { min: 0, max: 1 });
-    if (reach !== undefined) body['callbackReach'] = reach;
+    for (const [opt, field] of [['callback-reach', 'callbackReach'], ['callback-accept', 'callbackAcceptance']] as const) {
+      const share = numberValue(opt, stringOpt(args, opt), { min: 0, max: 1 });
+      if (share !== undefined) body[field] = share;
+    }
     const flow = stringOpt(args, 'flow');
     if (flow !== undefined) body['flow'] = flow;
     const agents = numberValue('agents', stringOpt(args, 'agents'), { integer: true, min: 1 });

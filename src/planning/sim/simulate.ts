@@ -16,108 +16,24 @@
  * target, ASA, targets), plus occupancy (busy agent-time over staffed agent-time of the
  * interval) and waiting callers (peak during, and at the end of, each interval).
  */
-import { PlanningInputError } from '../input-error.ts';
-import type { QueueConfig } from '../../acd/queue-config.ts';
 import { RouteIndex } from '../../acd/route-index.ts';
 import type { AgentSnapshot, RoutingDecision, WaitingCall } from '../../acd/types.ts';
 import { TimerHeap } from '../../acd/timer-heap.ts';
 import { evaluateTiers, tierGroups, type TierState } from '../../acd/tiers.ts';
 import { Rng } from './rng.ts';
+import { checkSimInput, SimInputError, type SimInput, type SimInterval, type SimResult } from './sim-input.ts';
 
-export interface SimAgent {
-  readonly id: string;
-  readonly skills: Readonly<Record<string, number>>;
-  readonly groups?: readonly string[];
-  /** On shift during these [from, to) ms of the run; default the whole run. */
-  readonly shifts?: readonly { readonly from: number; readonly to: number }[];
-}
-
-/**
- * Where an arriving caller goes, by weight (the weights sum to 1): a queue (a flow's queue node),
- * or an end in the IVR — self-service (hung up after the answer), a voicemail, a callback
- * booking, a transfer out — which never reaches an agent.
- */
-export type SimEntry = (
-  | { readonly queue: string; readonly weight: number; readonly skills?: readonly string[]; readonly priority?: number }
-  | {
-      readonly ivr: 'deflected' | 'voicemail' | 'callback' | 'transfer';
-      readonly weight: number;
-      /** A callback booked for this queue, or a voicemail filed for it, is worked there (a voicemail with no queue stays in the inbox). */
-      readonly queue?: string;
-    }
-) & {
-  /** Seconds the caller spends in the IVR before this end (menus, FAQ answers); default 0. */
-  readonly ivrSeconds?: number;
-};
-
-export interface SimInput {
-  readonly queues: readonly QueueConfig[];
-  readonly agents: readonly SimAgent[];
-  readonly intervalMinutes: number;
-  /** Calls offered in each interval (a Poisson process at that rate), unless `arrivals` is given. */
-  readonly calls: readonly number[];
-  /** A replay: the instants (ms from the start, ascending, before the last interval's end) callers arrive at. */
-  readonly arrivals?: readonly number[] | undefined;
-  readonly entries: readonly SimEntry[];
-  /** Mean handle (talk) time, one for the run or one per interval of answer. */
-  readonly ahtSeconds: number | readonly number[];
-  /** Callers' mean patience; undefined: nobody abandons. */
-  readonly patienceSeconds?: number | undefined;
-  /** The service level's answer-time target. */
-  readonly targetSeconds: number;
-  readonly seed: number;
-  /** The share of callback attempts the customer answers (default 1); the rest retry as the queue's callbacks settings say. */
-  readonly callbackReach?: number | undefined;
-  /** How long an agent's unanswered callback attempt rings the customer (default 30 s, the live dialer's). */
-  readonly callbackDialSeconds?: number | undefined;
-}
-
-export interface SimInterval {
-  readonly offered: number;
-  /** Ended in the IVR: self-service (hung up after the answer) or transferred out. */
-  readonly deflected: number;
-  /** Messages left, in the IVR or sent there by a queue target. */
-  readonly voicemails: number;
-  /** Callbacks to work: booked in the IVR, a voicemail filed for a queue that calls back, or a queue target's callback. */
-  readonly callbacksCreated: number;
-  /** Callbacks whose customer an agent reached in this interval (worked in their queue, in turn with its callers, as keep-place callbacks are live). */
-  readonly callbacksCompleted: number;
-  /** Callbacks given up in this interval: the customer did not answer the queue's last attempt. */
-  readonly callbacksFailed: number;
-  /** Callbacks not yet done at the end of the interval: waiting for an agent, or for their next attempt. */
-  readonly callbackBacklog: number;
-  readonly queued: number;
-  readonly answered: number;
-  readonly abandoned: number;
-  /** Left by a queue target (max wait, full): voicemail, callback offer, another flow. */
-  readonly targeted: number;
-  readonly answeredWithinTarget: number;
-  /** Answered within target / queued (abandoned and targeted count against it; IVR ends do not count). */
-  readonly serviceLevel: number | null;
-  readonly asaSeconds: number | null;
-  readonly occupancy: number | null;
-  readonly peakWaiting: number;
-  readonly waitingAtEnd: number;
-}
-
-export interface SimResult {
-  readonly intervals: SimInterval[];
-  /** Every staffing-tier level change: when (ms from the start), which queue, to which level. */
-  readonly tierChanges: { at: number; queue: string; level: number; name: string | null }[];
-  readonly totals: Omit<SimInterval, 'peakWaiting' | 'waitingAtEnd'> & { peakWaiting: number; events: number };
-}
+export { SimInputError } from './sim-input.ts';
+export type { SimAgent, SimEntry, SimInput, SimInterval, SimResult } from './sim-input.ts';
 
 /** How often the tiers are re-evaluated (the live node does it every second; 10 s keeps a day cheap). */
 const TIER_EVERY_MS = 10_000;
-
-export class SimInputError extends PlanningInputError {
-  override readonly name = 'SimInputError';
-}
 
 type Ev =
   | { k: 'arrive' }
   | { k: 'enter'; entry: number; interval: number; patience: number }
   | { k: 'retry'; call: CallRec }
+  | { k: 'offer'; call: string }
   | { k: 'abandon'; call: string }
   | { k: 'talked'; agent: number; queue: string }
   | { k: 'free'; agent: number }
@@ -142,37 +58,9 @@ interface AgentRec {
   busySince: number;
 }
 
-function check(input: SimInput): void {
-  const { intervalMinutes, calls, entries } = input;
-  if (!(intervalMinutes > 0 && 1440 % intervalMinutes === 0)) throw new SimInputError('intervalMinutes', `must divide a day, not ${String(intervalMinutes)}`);
-  if (calls.length === 0) throw new SimInputError('profile', 'no intervals');
-  calls.forEach((c, i) => {
-    if (!(Number.isFinite(c) && c >= 0)) throw new SimInputError(`profile[${i}]`, `calls must be ≥ 0, not ${String(c)}`);
-  });
-  if (entries.length === 0) throw new SimInputError('entries', 'at least one queue to enter');
-  const sum = entries.reduce((s, e) => s + e.weight, 0);
-  if (entries.some((e) => !(e.weight >= 0)) || Math.abs(sum - 1) > 1e-6) throw new SimInputError('entries', `the weights must be ≥ 0 and sum to 1, not ${sum}`);
-  const names = new Set(input.queues.map((q) => q.name));
-  entries.forEach((e, i) => {
-    if (e.queue !== undefined && !names.has(e.queue)) throw new SimInputError(`entries[${i}].queue`, `no queue ${e.queue}`);
-  });
-  const aht = typeof input.ahtSeconds === 'number' ? [input.ahtSeconds] : input.ahtSeconds;
-  if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
-  if (input.patienceSeconds !== undefined && !(input.patienceSeconds > 0)) throw new SimInputError('patienceSeconds', 'must be > 0');
-  entries.forEach((e, i) => {
-    if (e.ivrSeconds !== undefined && !(Number.isFinite(e.ivrSeconds) && e.ivrSeconds >= 0)) throw new SimInputError(`entries[${i}].ivrSeconds`, `must be ≥ 0, not ${String(e.ivrSeconds)}`);
-  });
-  if (input.callbackReach !== undefined && !(input.callbackReach >= 0 && input.callbackReach <= 1)) throw new SimInputError('callbackReach', `a share between 0 and 1, not ${String(input.callbackReach)}`);
-  if (input.callbackDialSeconds !== undefined && !(input.callbackDialSeconds > 0)) throw new SimInputError('callbackDialSeconds', 'must be > 0');
-  const end = calls.length * intervalMinutes * 60_000;
-  input.arrivals?.forEach((t, i, all) => {
-    if (!(Number.isFinite(t) && t >= 0 && t < end)) throw new SimInputError(`arrivals[${i}]`, `must be within the run's ${calls.length} intervals (0 ≤ t < ${end} ms), not ${String(t)}`);
-    if (i > 0 && t < all[i - 1]!) throw new SimInputError(`arrivals[${i}]`, 'arrivals must be in ascending order');
-  });
-}
 
 export function simulate(input: SimInput): SimResult {
-  check(input);
+  checkSimInput(input);
   // Three streams (common random numbers): arrivals, the callers' choices and patience, and
   // handle times. A what-if that changes agents or the flow keeps the same callers arriving.
   const arrivalRng = new Rng(input.seed);
@@ -180,6 +68,7 @@ export function simulate(input: SimInput): SimResult {
   const serviceRng = new Rng(input.seed ^ 0x85ebca6b);
   const callbackRng = new Rng(input.seed ^ 0xc2b2ae35);
   const reach = input.callbackReach ?? 1;
+  const acceptance = input.callbackAcceptance ?? 0;
   const dialMs = (input.callbackDialSeconds ?? 30) * 1000;
   const stepMs = input.intervalMinutes * 60_000;
   const n = input.calls.length;
@@ -206,10 +95,10 @@ export function simulate(input: SimInput): SimResult {
   let retrying = 0;
   /** Callers waiting in the queues (the index also holds the callbacks waiting there). */
   const waitingCallers = (): number => index.waitingCount - (backlog - retrying);
-  /** A callback for `queue` joins it as a keep-place entry: an agent takes it in turn, then calls the customer. */
-  const addCallback = (queue: string, interval: number): void => {
+  /** A callback for `queue` joins it as a keep-place entry (at `place`: a caller who took the offer keeps theirs): an agent takes it in turn, then calls the customer. */
+  const addCallback = (queue: string, interval: number, place = now): void => {
     const id = `b${seq++}`;
-    const w: WaitingCall = { id, queue, enteredAt: now, firstEnteredAt: now, priority: queues.get(queue)!.priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [], kind: 'callback', requeuedAtFront: false, refusedBy: [] };
+    const w: WaitingCall = { id, queue, enteredAt: place, firstEnteredAt: place, priority: queues.get(queue)!.priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [], kind: 'callback', requeuedAtFront: false, refusedBy: [] };
     calls.set(id, { w, interval, state: 'waiting', callback: true, attempts: 0 });
     backlog++;
     apply(index.addCall(w, now));
@@ -416,6 +305,9 @@ export function simulate(input: SimInput): SimResult {
     apply(index.addCall(w, now));
     // Only a caller left waiting needs the abandon event.
     if (patience !== Infinity && calls.has(id)) events.push(now + patience, { k: 'abandon', call: id });
+    // Drawn for every queued caller (common random numbers across a comparison); only a taker needs the event.
+    const takes = callerRng.next() < acceptance;
+    if (takes && calls.has(id)) events.push(now + queues.get(entry.queue)!.announcements.offerCallbackAfterSeconds * 1000, { k: 'offer', call: id });
   };
   for (;;) {
     const ev = events.peek();
@@ -454,6 +346,18 @@ export function simulate(input: SimInput): SimResult {
         const w: WaitingCall = { ...e.call.w, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
         calls.set(w.id, { ...e.call, w, state: 'waiting' });
         apply(index.addCall(w, now));
+        break;
+      }
+      case 'offer': {
+        const rec = calls.get(e.call);
+        if (!rec || rec.state !== 'waiting' || rec.callback) break;
+        index.removeCall(e.call);
+        calls.delete(e.call);
+        leave(rec.w);
+        rec.state = 'done';
+        targeted[rec.interval]!++;
+        callbacks[rec.interval]!++;
+        addCallback(rec.w.queue, rec.interval, rec.w.enteredAt);
         break;
       }
       case 'abandon': {
