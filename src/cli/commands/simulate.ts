@@ -18,6 +18,8 @@ import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
 import { durationSeconds, numberValue } from '../option-values.ts';
 import { simulationSvg } from '../../planning/sim/chart.ts';
+import { parseProfileText } from '../../planning/sim/profile-file.ts';
+import { PlanningInputError } from '../../planning/input-error.ts';
 import type { SimInterval, SimResult } from '../../planning/sim/simulate.ts';
 
 const whole = (option: string, args: Parameters<Command['run']>[0], fallback: number): number => numberValue(option, stringOpt(args, option), { integer: true, min: 0 }) ?? fallback;
@@ -52,15 +54,13 @@ async function profileOf(spec: string, args: Parameters<Command['run']>[0], inte
     throw new UsageError(`--profile ${spec}: not step:Nx, ramp:Nx or replay:<from>..<to>, and not a readable file (${(err as Error).message})`);
   }
   if (text.trimStart().startsWith('{')) return { intervalMinutes, ...(JSON.parse(text) as object) };
-  const calls = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l, i) => {
-      const v = Number(l.split(',').at(-1));
-      if (!(Number.isFinite(v) && v >= 0)) throw new UsageError(`--profile ${spec}: line ${i + 1}: expected calls ≥ 0`);
-      return v;
-    });
+  let calls: number[];
+  try {
+    calls = parseProfileText(text, intervalMinutes);
+  } catch (err) {
+    if (err instanceof PlanningInputError) throw new UsageError(`--profile ${spec}: ${err.message}`);
+    throw err;
+  }
   return { intervalMinutes, calls };
 }
 
