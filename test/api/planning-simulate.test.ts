@@ -142,6 +142,11 @@ eachBackend(
       assert.equal(sum.status, 422);
       assert.match(sum.body.error.message, /sum to 1\.4/);
       assert.equal((await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, line: 'nowhere' } })).status, 404);
+      const ahts = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: D11_CHOICES, ahtSeconds: [180, 200] } });
+      assert.equal(ahts.status, 422);
+      assert.deepEqual(ahts.body.error.problems.map((p: { path: string }) => p.path), ['ahtSeconds']);
+      const perInterval = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: D11_CHOICES, ahtSeconds: new Array(12).fill(150) } });
+      assert.equal(perInterval.status, 200, JSON.stringify(perInterval.body).slice(0, 300));
     });
   },
   { kinds: ['pglite'] },

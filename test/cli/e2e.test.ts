@@ -314,6 +314,15 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     const since = new Date(Date.now() - 3 * 3_600_000).toISOString();
     const seen = JSON.parse(await ok([...args, '--observed', `${since}..${new Date().toISOString()}`, '--ivr', '20s', '--callback-reach', '0.7', '--callback-accept', '0.2', '--json'])) as { observed: { calls: number } };
     assert.ok(Number.isInteger(seen.observed.calls), JSON.stringify(seen.observed));
+    // A forecast's JSON as the profile: its hourly calls, and its AHT per interval.
+    const forecastFile = path.join(dir, 'forecast.json');
+    const hours = [0, 1, 2, 3].map((h) => ({ day: '2026-11-11', time: `${String(h).padStart(2, '0')}:00`, calls: 120, ahtSeconds: 150 + 10 * h }));
+    writeFileSync(forecastFile, JSON.stringify({ model: {}, error: {}, intervals: hours }));
+    const fromForecast = JSON.parse(await ok(['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', forecastFile, '--agents', '8', '--choices', choices, '--json'])) as { intervals: unknown[]; totals: { offered: number } };
+    assert.equal(fromForecast.intervals.length, 4, 'hourly, as the forecast');
+    assert.ok(Math.abs(fromForecast.totals.offered - 480) < 90, `offered ${fromForecast.totals.offered}`);
+    const forecastTable = await ok(['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', forecastFile, '--agents', '8', '--choices', choices]);
+    assert.match(forecastTable, /\n01:00 /, 'labelled by the forecast hours');
     const badPeriod = await cli([...args, '--observed', '2026-11-11T00:00..2026-11-12T00:00'], { env });
     assert.equal(badPeriod.code, 2, badPeriod.stderr);
     assert.match(badPeriod.stderr, /--observed .*with its zone/);

@@ -62,7 +62,9 @@ const fields = {
   callbackAcceptance: z.number().min(0).max(1).describe("the share of callers still waiting at their queue's callback offer who take it (default 0)"),
   profile: profileSchema,
   agents: z.number().int().min(1).max(100_000).describe("N agents holding every skill the queues need; default the tenant's agents"),
-  ahtSeconds: z.number().positive().max(36_000),
+  ahtSeconds: z
+    .union([z.number().positive().max(36_000), z.array(z.number().positive().max(36_000)).min(1).max(7 * 288)])
+    .describe("mean handle time: one for the run, or one per interval of the profile (a forecast's)"),
   patienceSeconds: z.number().positive().max(36_000),
   targetSeconds: z.number().min(0).max(3600),
   seed: z.number().int(),
@@ -97,6 +99,12 @@ export function profileCalls(p: Exclude<SimulateBody['profile'], { replay: unkno
     const climbed = ramp > 0 ? Math.min(1, (i - at + 1) / ramp) : 1;
     return base * (1 + (multiple - 1) * climbed);
   });
+}
+
+/** A per-interval AHT must cover the profile's intervals, no more, no fewer. */
+function perInterval(aht: number | number[], intervals: number): number | number[] {
+  if (typeof aht === 'number' || aht.length === intervals) return aht;
+  throw new PlanningInputError('ahtSeconds', `${aht.length} values for ${intervals} intervals: give one per interval, or one for the run`);
 }
 
 /** The flow and every flow its gotos reach (published versions), by name. */
@@ -202,7 +210,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
         ...(observed ? { ivrSecondsAt: (f: string | undefined, node: string) => observedIvrSeconds(observed, f ?? main.name, node) } : {}),
         ...(body.ivrSeconds !== undefined ? { ivrSeconds: body.ivrSeconds } : {}),
       }),
-      ahtSeconds: body.ahtSeconds,
+      ahtSeconds: perInterval(body.ahtSeconds, replay ? replay.calls.length : profileCalls(p as Exclude<typeof p, { replay: unknown }>).length),
       patienceSeconds: body.patienceSeconds,
       targetSeconds: body.targetSeconds,
       seed: body.seed,

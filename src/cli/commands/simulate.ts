@@ -36,6 +36,23 @@ function period(option: string, value: string): { since: string; until: string }
   return { since: instant(since), until: instant(until) };
 }
 
+/**
+ * A forecast as the profile (the JSON of `surgeline forecast --json` or POST /planning/forecast):
+ * its calls per interval, and its handle time per interval as the run's AHT. The interval is
+ * the forecast's own (from its first two times).
+ */
+function forecastProfile(spec: string, intervals: unknown[], fallbackMinutes: number): Record<string, unknown> {
+  const rows = intervals.map((iv, i) => {
+    const { time, calls, ahtSeconds } = (iv ?? {}) as Record<string, unknown>;
+    if (typeof calls !== 'number' || typeof ahtSeconds !== 'number') throw new UsageError(`--profile ${spec}: intervals[${i}] needs calls and ahtSeconds (a forecast's intervals)`);
+    return { time: typeof time === 'string' ? time : undefined, calls, ahtSeconds };
+  });
+  const minutes = (t: string | undefined): number | undefined => (t && /^\d\d:\d\d$/.test(t) ? Number(t.slice(0, 2)) * 60 + Number(t.slice(3)) : undefined);
+  const [a, b] = [minutes(rows[0]?.time), minutes(rows[1]?.time)];
+  const intervalMinutes = a !== undefined && b !== undefined && b > a ? b - a : fallbackMinutes;
+  return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: a ?? 0 };
+}
+
 async function profileOf(spec: string, args: Parameters<Command['run']>[0], intervalMinutes: number): Promise<Record<string, unknown>> {
   const m = /^(step|ramp):(\d+(?:\.\d+)?)x$/.exec(spec);
   if (m) {
@@ -53,7 +70,15 @@ async function profileOf(spec: string, args: Parameters<Command['run']>[0], inte
   } catch (err) {
     throw new UsageError(`--profile ${spec}: not step:Nx, ramp:Nx or replay:<from>..<to>, and not a readable file (${(err as Error).message})`);
   }
-  if (text.trimStart().startsWith('{')) return { intervalMinutes, ...(JSON.parse(text) as object) };
+  if (text.trimStart().startsWith('{')) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`--profile ${spec}: ${(err as Error).message}`);
+    }
+    return Array.isArray(doc['intervals']) ? forecastProfile(spec, doc['intervals'] as unknown[], intervalMinutes) : { intervalMinutes, ...doc };
+  }
   let calls: number[];
   try {
     calls = parseProfileText(text, intervalMinutes);
@@ -91,7 +116,7 @@ export const simulateCommand: Command = {
   details:
     '--choices: JSON {node: {key: share}} for every node with several ways on (menu keys, noInput, invalid, "hangup"); with --observed, ' +
     "the shares the line's calls in that period show, --choices winning node by node. --flow-choices: JSON {flow: {node: {key: share}}} for flows a goto reaches.\n" +
-    'A profile file is JSON {"intervalMinutes","calls":[…]} or one count per line; replay:<from>..<to> replays the line\'s recorded calls (times with their zone). ' +
+    'A profile file is a forecast\'s JSON (`surgeline forecast --json`: its calls and AHT per interval), JSON {"intervalMinutes","calls":[…]}, one count per line, or start,calls lines; replay:<from>..<to> replays the line\'s recorded calls (times with their zone). ' +
     '--json prints the API answer; --svg writes a chart.',
   options: {
     line: { type: 'string', value: 'line', help: 'the line (name, id or number)' },
@@ -123,7 +148,11 @@ export const simulateCommand: Command = {
     const spec = stringOpt(args, 'profile');
     if (line === undefined || spec === undefined) throw new UsageError('--line and --profile are required');
     const intervalMinutes = durationSeconds('interval', stringOpt(args, 'interval') ?? '30m') / 60;
-    const body: Record<string, unknown> = { line, profile: await profileOf(spec, args, intervalMinutes) };
+    const profile = await profileOf(spec, args, intervalMinutes);
+    const { ahtByInterval, startMinute, ...profileBody } = profile;
+    const stepMinutes = Number(profileBody['intervalMinutes'] ?? intervalMinutes);
+    const body: Record<string, unknown> = { line, profile: profileBody };
+    if (ahtByInterval !== undefined) body['ahtSeconds'] = ahtByInterval; // --aht below wins
     for (const [opt, field] of [['choices', 'choices'], ['flow-choices', 'flowChoices']] as const) {
       const file = stringOpt(args, opt);
       if (file === undefined) continue;
@@ -152,13 +181,13 @@ export const simulateCommand: Command = {
     const result = await clientFor(args).post<SimResult>('/planning/simulate', body);
     // A replay's intervals start at its first instant: label them with its time of day (in the zone it was written in).
     const replayStart = spec.startsWith('replay:') ? /T(\d\d):(\d\d)/.exec(spec) : null;
-    const firstMinute = replayStart ? Number(replayStart[1]) * 60 + Number(replayStart[2]) : 0;
+    const firstMinute = replayStart ? Number(replayStart[1]) * 60 + Number(replayStart[2]) : Number(startMinute ?? 0);
     const svg = stringOpt(args, 'svg');
-    if (svg !== undefined) await writeFile(svg, simulationSvg(result.intervals, { intervalMinutes, title: `${line}: waiting callers and service level` }));
+    if (svg !== undefined) await writeFile(svg, simulationSvg(result.intervals, { intervalMinutes: stepMinutes, title: `${line}: waiting callers and service level` }));
     if (args.json) return printJson(result);
     out('time   offered deflected  queued answered abandoned voicemail callbacks cb done   SL %  ASA s  occ %  waiting');
     result.intervals.forEach((iv, i) => {
-      const m = (firstMinute + i * intervalMinutes) % 1440;
+      const m = (firstMinute + i * stepMinutes) % 1440;
       out(row(timeOfDay(m), iv));
     });
     out(row('total', result.totals));
