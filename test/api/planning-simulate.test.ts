@@ -133,6 +133,20 @@ eachBackend(
       assert.deepEqual(empty.body.error.problems.map((p: { path: string }) => p.path), ['profile.replay']);
     });
 
+    test('a staffing plan (agents on duty per interval) staffs the step; a plan of the wrong length is 422 naming agents', async () => {
+      const base = { line: 'E購網', choices: D11_CHOICES, profile: PROFILE, patienceSeconds: 120, seed: 4 };
+      const flat = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...base, agents: 5 } });
+      const plan = [5, 5, 5, 5, 40, 40, 40, 40, 40, 40, 40, 40];
+      const planned = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...base, agents: plan } });
+      assert.equal(planned.status, 200, JSON.stringify(planned.body).slice(0, 300));
+      assert.equal(planned.body.totals.offered, flat.body.totals.offered, 'the same callers');
+      assert.ok(planned.body.intervals[8].serviceLevel > flat.body.intervals[8].serviceLevel + 0.2, `the surge staffed: ${planned.body.intervals[8].serviceLevel} vs ${flat.body.intervals[8].serviceLevel}`);
+      assert.ok(Math.abs(planned.body.intervals[1].serviceLevel - flat.body.intervals[1].serviceLevel) < 0.15, 'before the step, the same five');
+      const short = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...base, agents: [5, 5] } });
+      assert.equal(short.status, 422);
+      assert.deepEqual(short.body.error.problems.map((p: { path: string }) => p.path), ['agents']);
+    });
+
     test('missing or bad shares are 422 naming the node; an unknown line is 404', async () => {
       const body = { line: 'E購網', choices: { ...D11_CHOICES, payment: undefined }, profile: PROFILE, agents: 10 };
       const res = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: { menu: D11_CHOICES.menu, orderStatus: D11_CHOICES.orderStatus, returns: D11_CHOICES.returns } } });

@@ -323,6 +323,14 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     assert.ok(Math.abs(fromForecast.totals.offered - 480) < 90, `offered ${fromForecast.totals.offered}`);
     const forecastTable = await ok(['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', forecastFile, '--agents', '8', '--choices', choices]);
     assert.match(forecastTable, /\n01:00 /, 'labelled by the forecast hours');
+    // A staffing plan from a file (the JSON `surgeline staff --forecast … --shifts --json` writes).
+    const staffingFile = path.join(dir, 'staffing.json');
+    writeFileSync(staffingFile, JSON.stringify({ intervals: [], shifts: { scheduled: [2, 2, 30, 30, 30, 30] } }));
+    const staffed = JSON.parse(await ok([...args.filter((x, i) => x !== '--agents' && args[i - 1] !== '--agents'), '--staffing', staffingFile, '--json'])) as { intervals: { occupancy: number | null }[] };
+    assert.equal(staffed.intervals.length, 6);
+    const both = await cli([...args, '--staffing', staffingFile], { env });
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--agents or --staffing, not both/);
     const badPeriod = await cli([...args, '--observed', '2026-11-11T00:00..2026-11-12T00:00'], { env });
     assert.equal(badPeriod.code, 2, badPeriod.stderr);
     assert.match(badPeriod.stderr, /--observed .*with its zone/);

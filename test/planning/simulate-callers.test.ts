@@ -2,12 +2,15 @@
  * The simulator's callers beyond the queue (issue 5 §4): time spent in the IVR before the
  * queue, a replay of recorded arrival instants, callbacks the customer does not answer
  * (retried by the queue's settings, then given up), voicemails filed for a queue (worked as
- * callbacks) or for none (kept in the inbox), and the bad input for each.
+ * callbacks) or for none (kept in the inbox), the callback offer, a staffing plan as agents on
+ * duty per interval, and the bad input for each.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQueueConfig } from '../../src/acd/queue-config.ts';
 import { simulate, SimInputError, type SimInput } from '../../src/planning/sim/simulate.ts';
+import { dutyAgents } from '../../src/planning/sim/duty-agents.ts';
+import { PlanningInputError } from '../../src/planning/input-error.ts';
 
 const q = parseQueueConfig({ name: 'q', wrapUpSeconds: 0, callbacks: { maxAttempts: 3, retrySpacingSeconds: 60 } });
 const base: SimInput = {
@@ -112,4 +115,25 @@ test('the callback offer: takers still waiting when it comes become keep-place c
   const left = many.totals.targeted / many.totals.queued;
   assert.ok(left > 0.2 && left < 0.5, `took the offer: ${left}`);
   assert.throws(() => simulate({ ...input, callbackAcceptance: -0.1 }), (e: unknown) => e instanceof SimInputError && e.input === 'callbackAcceptance');
+});
+
+test('a staffing plan: agents on duty per interval become shifts; nobody on duty, nobody answers; the last interval’s stay on', () => {
+  const agents = dutyAgents([2, 3, 0, 1], 15, { skills: {}, groups: ['g'] });
+  const q = 15 * 60_000;
+  assert.deepEqual(
+    agents.map((a) => a.shifts),
+    [
+      [{ from: 0, to: 2 * q }, { from: 3 * q, to: Infinity }],
+      [{ from: 0, to: 2 * q }],
+      [{ from: q, to: 2 * q }],
+    ],
+  );
+  assert.deepEqual(agents[0]!.groups, ['g']);
+  // Callers in the interval nobody works wait for the next one's agent.
+  const r = simulate({ ...base, agents: dutyAgents([1, 0, 0, 1], 15, { skills: {}, groups: [] }), arrivals: [1_000_000], ahtSeconds: 60 });
+  assert.equal(r.totals.answered, 1);
+  assert.ok(r.totals.asaSeconds! > 2 * 900 - 1_000 - 1, `waited for the fourth quarter-hour: ${r.totals.asaSeconds}`);
+  assert.deepEqual(r.intervals.map((i) => i.occupancy === null), [false, true, true, false], 'nobody staffed, no occupancy');
+  assert.throws(() => dutyAgents([0, 0], 15, { skills: {}, groups: [] }), (e: unknown) => e instanceof PlanningInputError && e.input === 'agents');
+  assert.throws(() => dutyAgents([1, 1.5], 15, { skills: {}, groups: [] }), (e: unknown) => e instanceof PlanningInputError && e.input === 'agents[1]');
 });

@@ -16,6 +16,7 @@ import { PlanningInputError } from '../../planning/input-error.ts';
 import { entriesOf } from '../../planning/sim/line-entries.ts';
 import { observe, observedChoices, observedIvrSeconds, type Observed } from '../../planning/sim/observed-choices.ts';
 import { replayArrivals } from '../../planning/sim/replay.ts';
+import { dutyAgents } from '../../planning/sim/duty-agents.ts';
 import { simulate, type SimAgent, type SimResult } from '../../planning/sim/simulate.ts';
 import type { QueueConfig } from '../../acd/queue-config.ts';
 import { STAFF } from '../auth.ts';
@@ -61,7 +62,9 @@ const fields = {
   callbackReach: z.number().min(0).max(1).describe('the share of callback attempts the customer answers (default 1)'),
   callbackAcceptance: z.number().min(0).max(1).describe("the share of callers still waiting at their queue's callback offer who take it (default 0)"),
   profile: profileSchema,
-  agents: z.number().int().min(1).max(100_000).describe("N agents holding every skill the queues need; default the tenant's agents"),
+  agents: z
+    .union([z.number().int().min(1).max(100_000), z.array(z.number().int().min(0).max(100_000)).min(1).max(7 * 288)])
+    .describe("N agents holding every skill the queues need, or a staffing plan: agents on duty in each interval of the profile (a shift plan's scheduled); default the tenant's agents"),
   ahtSeconds: z
     .union([z.number().positive().max(36_000), z.array(z.number().positive().max(36_000)).min(1).max(7 * 288)])
     .describe("mean handle time: one for the run, or one per interval of the profile (a forecast's)"),
@@ -105,6 +108,27 @@ export function profileCalls(p: Exclude<SimulateBody['profile'], { replay: unkno
 function perInterval(aht: number | number[], intervals: number): number | number[] {
   if (typeof aht === 'number' || aht.length === intervals) return aht;
   throw new PlanningInputError('ahtSeconds', `${aht.length} values for ${intervals} intervals: give one per interval, or one for the run`);
+}
+
+/**
+ * The agents: N all day, a staffing plan (agents on duty per interval), both holding every skill
+ * and group the queues need; or the tenant's own agents with their skills and groups.
+ */
+async function simAgents(s: Services, tenantId: string, queues: readonly QueueConfig[], given: SimulateBody['agents'], intervals: number, intervalMinutes: number): Promise<SimAgent[]> {
+  if (given === undefined) {
+    const agents = (await s.agents.list(tenantId)).map((a) => ({ id: a.id, skills: a.skills, groups: a.groups }));
+    if (agents.length === 0) throw new ApiError('unprocessable', 'the tenant has no agents: give "agents" (a count or a staffing plan)', [{ path: 'agents', message: 'none' }]);
+    return agents;
+  }
+  const skills: Record<string, number> = {};
+  const groups = new Set<string>();
+  for (const q of queues) {
+    for (const r of q.requiredSkills) skills[r.skill] = 10;
+    for (const g of q.agentGroups) groups.add(g);
+  }
+  if (typeof given === 'number') return Array.from({ length: given }, (_, i) => ({ id: `sim-${i}`, skills, groups: [...groups] }));
+  if (given.length !== intervals) throw new PlanningInputError('agents', `a staffing plan of ${given.length} intervals for a profile of ${intervals}: give one count per interval`);
+  return dutyAgents(given, intervalMinutes, { skills, groups: [...groups] });
 }
 
 /** The flow and every flow its gotos reach (published versions), by name. */
@@ -171,19 +195,6 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
   } catch (err) {
     rethrowAsUnprocessable(err);
   }
-  let agents: SimAgent[];
-  if (body.agents !== undefined) {
-    const skills: Record<string, number> = {};
-    const groups = new Set<string>();
-    for (const q of queues) {
-      for (const r of q.requiredSkills) skills[r.skill] = 10;
-      for (const g of q.agentGroups) groups.add(g);
-    }
-    agents = Array.from({ length: body.agents }, (_, i) => ({ id: `sim-${i}`, skills, groups: [...groups] }));
-  } else {
-    agents = (await s.agents.list(tenantId)).map((a) => ({ id: a.id, skills: a.skills, groups: a.groups }));
-    if (agents.length === 0) throw new ApiError('unprocessable', 'the tenant has no agents: give "agents" (a count)', [{ path: 'agents', message: 'none' }]);
-  }
   try {
     const p = body.profile;
     let replay;
@@ -199,18 +210,20 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
         seed: body.seed,
       });
     }
+    const calls = replay ? replay.calls : profileCalls(p as Exclude<typeof p, { replay: unknown }>);
+    const agents = await simAgents(s, tenantId, queues, body.agents, calls.length, p.intervalMinutes);
     const result = simulate({
       queues,
       agents,
       intervalMinutes: p.intervalMinutes,
-      calls: replay ? replay.calls : profileCalls(p as Exclude<typeof p, { replay: unknown }>),
+      calls,
       arrivals: replay?.arrivals,
       entries: entriesOf(walk, {
         queues: new Set(queues.map((q) => q.name)),
         ...(observed ? { ivrSecondsAt: (f: string | undefined, node: string) => observedIvrSeconds(observed, f ?? main.name, node) } : {}),
         ...(body.ivrSeconds !== undefined ? { ivrSeconds: body.ivrSeconds } : {}),
       }),
-      ahtSeconds: perInterval(body.ahtSeconds, replay ? replay.calls.length : profileCalls(p as Exclude<typeof p, { replay: unknown }>).length),
+      ahtSeconds: perInterval(body.ahtSeconds, calls.length),
       patienceSeconds: body.patienceSeconds,
       targetSeconds: body.targetSeconds,
       seed: body.seed,

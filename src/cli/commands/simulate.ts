@@ -36,6 +36,22 @@ function period(option: string, value: string): { since: string; until: string }
   return { since: instant(since), until: instant(until) };
 }
 
+/** Agents on duty per interval from a file: a JSON array, or a staffing plan's JSON (its shifts' coverage when it has one). */
+async function onDutyOf(file: string): Promise<number[]> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--staffing ${file}: ${(err as Error).message}`);
+  }
+  const plan = doc as { shifts?: { scheduled?: unknown }; intervals?: { scheduled?: unknown }[] } | null;
+  const counts = Array.isArray(doc) ? doc : Array.isArray(plan?.shifts?.scheduled) ? plan.shifts.scheduled : Array.isArray(plan?.intervals) ? plan.intervals.map((iv) => iv?.scheduled) : undefined;
+  if (!counts || !counts.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
+    throw new UsageError(`--staffing ${file}: expected agents per interval, [n, …], or the JSON of \`surgeline staff --forecast … --json\``);
+  }
+  return counts as number[];
+}
+
 /**
  * A forecast as the profile (the JSON of `surgeline forecast --json` or POST /planning/forecast):
  * its calls per interval, and its handle time per interval as the run's AHT. The interval is
@@ -112,7 +128,7 @@ function row(label: string, iv: Omit<SimInterval, 'waitingAtEnd'>): string {
 export const simulateCommand: Command = {
   summary: 'Rehearse a surge on a line: its flow, queues and routing, agents, a profile; per interval and totals.',
   synopsis:
-    'simulate --line <line> --profile <file|step:10x|ramp:10x|replay:<from>..<to>> [--base n] [--at i] [--intervals n] [--scale x] [--agents n] [--choices file.json] [--observed <from>..<to>] [--flow f]',
+    'simulate --line <line> --profile <file|step:10x|ramp:10x|replay:<from>..<to>> [--base n] [--at i] [--intervals n] [--scale x] [--agents n | --staffing file] [--choices file.json] [--observed <from>..<to>] [--flow f]',
   details:
     '--choices: JSON {node: {key: share}} for every node with several ways on (menu keys, noInput, invalid, "hangup"); with --observed, ' +
     "the shares the line's calls in that period show, --choices winning node by node. --flow-choices: JSON {flow: {node: {key: share}}} for flows a goto reaches.\n" +
@@ -127,6 +143,7 @@ export const simulateCommand: Command = {
     ramp: { type: 'string', value: 'n', help: 'intervals a ramp takes to reach the multiple (default 4)' },
     interval: { type: 'string', value: 'd', help: 'interval length (default 30m)' },
     agents: { type: 'string', value: 'n', help: "agents holding every skill the queues need (default: the tenant's agents)" },
+    staffing: { type: 'string', value: 'file', help: 'agents on duty per interval: a JSON array, or the JSON of `surgeline staff --forecast … [--shifts] --json`' },
     scale: { type: 'string', value: 'x', help: 'replay each recorded call this many times (default 1; 1.5: half of them twice)' },
     choices: { type: 'string', value: 'file', help: "JSON shares of the flow's ways on" },
     'flow-choices': { type: 'string', value: 'file', help: 'JSON shares of the nodes of flows a goto reaches, by flow' },
@@ -172,6 +189,11 @@ export const simulateCommand: Command = {
     if (flow !== undefined) body['flow'] = flow;
     const agents = numberValue('agents', stringOpt(args, 'agents'), { integer: true, min: 1 });
     if (agents !== undefined) body['agents'] = agents;
+    const staffing = stringOpt(args, 'staffing');
+    if (staffing !== undefined) {
+      if (agents !== undefined) throw new UsageError('--agents or --staffing, not both');
+      body['agents'] = await onDutyOf(staffing);
+    }
     const seed = numberValue('seed', stringOpt(args, 'seed'), { integer: true });
     if (seed !== undefined) body['seed'] = seed;
     for (const [opt, field] of [['aht', 'ahtSeconds'], ['patience', 'patienceSeconds'], ['target', 'targetSeconds'], ['ivr', 'ivrSeconds']] as const) {
