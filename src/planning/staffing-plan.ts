@@ -68,3 +68,18 @@ export function requiredByDay(slots: readonly StaffedSlot[], intervalMinutes: nu
   });
   return { firstDay: dateOf(first), required };
 }
+
+/** The interval of forecast slots, from the first two times of one day (undefined with fewer). */
+export function forecastIntervalMinutes(slots: readonly { readonly day?: string | undefined; readonly time?: string | undefined }[]): number | undefined {
+  const minutes = (t: string | undefined): number | undefined => {
+    const m = t === undefined ? null : TIME.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+  };
+  for (let i = 1; i < slots.length; i++) {
+    const [a, b] = [slots[i - 1]!, slots[i]!];
+    if (a.day !== b.day) continue;
+    const [x, y] = [minutes(a.time), minutes(b.time)];
+    if (x !== undefined && y !== undefined && y > x) return y - x;
+  }
+  return undefined;
+}

@@ -133,6 +133,13 @@ eachBackend(
       assert.deepEqual(empty.body.error.problems.map((p: { path: string }) => p.path), ['profile.replay']);
     });
 
+    test("simulated agents hold the skills the flow's queue nodes ask for (the normal flow's payment branch wants 'payment')", async () => {
+      const body = { line: 'E購網', flow: 'egou-normal', choices: { menu: { '3': 1 } }, profile: { intervalMinutes: 30, calls: [40, 40] }, agents: 10, patienceSeconds: 300, seed: 2 };
+      const res = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body });
+      assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+      assert.ok(res.body.totals.answered > 0.9 * res.body.totals.queued, `answered ${res.body.totals.answered} of ${res.body.totals.queued}`);
+    });
+
     test('a staffing plan (agents on duty per interval) staffs the step; a plan of the wrong length is 422 naming agents', async () => {
       const base = { line: 'E購網', choices: D11_CHOICES, profile: PROFILE, patienceSeconds: 120, seed: 4 };
       const flat = await api.request('POST', '/planning/simulate', { key: a.keys.supervisor, body: { ...base, agents: 5 } });
@@ -156,6 +163,10 @@ eachBackend(
       assert.equal(sum.status, 422);
       assert.match(sum.body.error.message, /sum to 1\.4/);
       assert.equal((await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, line: 'nowhere' } })).status, 404);
+      // A profile too big to run in a request is refused up front, not run for hours.
+      const huge = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: D11_CHOICES, profile: { intervalMinutes: 30, calls: [1e9] } } });
+      assert.equal(huge.status, 422);
+      assert.deepEqual(huge.body.error.problems.map((p: { path: string }) => p.path), ['profile']);
       const ahts = await api.request('POST', '/planning/simulate', { key: a.keys.admin, body: { ...body, choices: D11_CHOICES, ahtSeconds: [180, 200] } });
       assert.equal(ahts.status, 422);
       assert.deepEqual(ahts.body.error.problems.map((p: { path: string }) => p.path), ['ahtSeconds']);

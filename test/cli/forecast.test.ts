@@ -94,6 +94,13 @@ test('staff --forecast: every interval of the forecast staffed, and --shifts cov
   const table = await cli(['staff', '--forecast', forecast, '--interval', '60m', '--sl', '0.8', '--target', '20s', '--shifts']);
   assert.match(table.stdout, /^day +calls +peak +agents +scheduled +agent-hours\n2025-11-17 +1000 /);
   assert.match(table.stdout, /day 1 +morning +08:00–16:00 +\d+ agents/);
+  // The forecast is hourly: an --interval that disagrees is refused, not staffed at the wrong rate.
+  const wrong = await cli(['staff', '--forecast', forecast, '--interval', '30m', '--sl', '0.8']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /the forecast's intervals are 60 minutes/);
+  const inferred = JSON.parse((await cli(['staff', '--forecast', forecast, '--sl', '0.8', '--target', '20s', '--json'])).stdout) as { intervalMinutes: number; intervals: { agents: number }[] };
+  assert.equal(inferred.intervalMinutes, 60, 'read from the forecast without --interval');
+  assert.equal(inferred.intervals[10]!.agents, want);
   const lone = await cli(['staff', '--arrivals', '10', '--aht', '60s', '--sl', '0.8', '--shifts']);
   assert.equal(lone.code, 2);
   assert.match(lone.stderr, /--shifts needs --forecast/);

@@ -13,6 +13,7 @@ test('counts per line, or start,calls with a header and comments; trailing blank
   const csv = 'start,calls\n2026-11-11 00:00,120\n2026-11-11 00:30,80.5\n# quiet\n2026-11-11T01:00+00:00,0\n';
   assert.deepEqual(parseProfileText(csv, 30), [120, 80.5, 0]);
   assert.deepEqual(parseProfileText('2026-11-11T08:00+08:00,5\r\n2026-11-11T09:00+08:00,6\r\n', 60), [5, 6]);
+  assert.deepEqual(parseProfileText('# exported 2026-11-12\nstart,calls\n2026-11-11 00:00,7\n', 30), [7], 'a header after a comment');
 });
 
 test('a missing interval, a blank line in the middle, a start off the interval, a bad count: named by line', () => {

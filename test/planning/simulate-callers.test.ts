@@ -137,3 +137,36 @@ test('a staffing plan: agents on duty per interval become shifts; nobody on duty
   assert.throws(() => dutyAgents([0, 0], 15, { skills: {}, groups: [] }), (e: unknown) => e instanceof PlanningInputError && e.input === 'agents');
   assert.throws(() => dutyAgents([1, 1.5], 15, { skills: {}, groups: [] }), (e: unknown) => e instanceof PlanningInputError && e.input === 'agents[1]');
 });
+
+test('deadlines land exactly: every caller a queue cannot serve overflows at its step (whole-millisecond times)', () => {
+  const a = parseQueueConfig({ name: 'a', wrapUpSeconds: 0, agentGroups: ['x'], overflow: [{ afterSeconds: 30, queue: 'b' }] });
+  const b = parseQueueConfig({ name: 'b', wrapUpSeconds: 0 });
+  for (const seed of [1, 2, 3]) {
+    const r = simulate({ ...base, queues: [a, b], agents: Array.from({ length: 20 }, (_, i) => ({ id: `a${i}`, skills: {} })), calls: [300, 300, 300, 300], entries: [{ queue: 'a', weight: 1 }], ahtSeconds: 60, seed });
+    assert.equal(r.totals.answered, r.totals.queued, `seed ${seed}: nobody stranded in a (${r.totals.queued - r.totals.answered} left)`);
+    assert.ok(r.totals.asaSeconds! >= 30, 'each waited out the 30 s step');
+  }
+});
+
+test('a keep-place callback that overflows stays a callback, worked in the next queue', () => {
+  // Nobody serves a: at 10 s all three take the offer (callbacks keep their place, entered at 0-2 s), at 20 s they overflow to b.
+  const a = parseQueueConfig({ name: 'a', wrapUpSeconds: 0, agentGroups: ['x'], overflow: [{ afterSeconds: 20, queue: 'b' }], announcements: { offerCallbackAfterSeconds: 10 } });
+  const b = parseQueueConfig({ name: 'b', wrapUpSeconds: 0 });
+  const r = simulate({ ...base, queues: [a, b], agents: [{ id: 'a1', skills: {} }], arrivals: [0, 1_000, 2_000], entries: [{ queue: 'a', weight: 1 }], ahtSeconds: 600, callbackAcceptance: 1 });
+  const t = r.totals;
+  assert.deepEqual([t.queued, t.targeted, t.answered, t.callbacksCreated, t.callbacksCompleted, t.callbackBacklog], [3, 3, 0, 3, 3, 0]);
+  assert.ok(r.intervals.every((i) => i.waitingAtEnd >= 0 && i.peakWaiting >= 0));
+});
+
+test('touching shifts are one stretch of work: no agent twice in the router', () => {
+  const h = 3_600_000;
+  const r = simulate({
+    ...base,
+    intervalMinutes: 60,
+    calls: [400, 400],
+    agents: Array.from({ length: 3 }, (_, i) => ({ id: `a${i}`, skills: {}, shifts: [{ from: 0, to: h }, { from: h, to: 2 * h }] })),
+    ahtSeconds: 60,
+  });
+  // 400 calls an hour of 60 s on three agents: all three busy all the time.
+  assert.ok(r.intervals.every((i) => (i.occupancy ?? 0) > 0.9 && (i.occupancy ?? 0) <= 1 + 1e-9), JSON.stringify(r.intervals.map((i) => i.occupancy)));
+});

@@ -17,7 +17,7 @@ import { entriesOf } from '../../planning/sim/line-entries.ts';
 import { observe, observedChoices, observedIvrSeconds, type Observed } from '../../planning/sim/observed-choices.ts';
 import { replayArrivals } from '../../planning/sim/replay.ts';
 import { dutyAgents } from '../../planning/sim/duty-agents.ts';
-import { simulate, type SimAgent, type SimResult } from '../../planning/sim/simulate.ts';
+import { simulate, type SimAgent, type SimEntry, type SimResult } from '../../planning/sim/simulate.ts';
 import type { QueueConfig } from '../../acd/queue-config.ts';
 import { STAFF } from '../auth.ts';
 import { ApiError } from '../errors.ts';
@@ -112,9 +112,18 @@ function perInterval(aht: number | number[], intervals: number): number | number
 
 /**
  * The agents: N all day, a staffing plan (agents on duty per interval), both holding every skill
- * and group the queues need; or the tenant's own agents with their skills and groups.
+ * and group the queues and the flow's queue nodes need; or the tenant's own agents with their
+ * skills and groups.
  */
-async function simAgents(s: Services, tenantId: string, queues: readonly QueueConfig[], given: SimulateBody['agents'], intervals: number, intervalMinutes: number): Promise<SimAgent[]> {
+async function simAgents(
+  s: Services,
+  tenantId: string,
+  queues: readonly QueueConfig[],
+  entries: readonly SimEntry[],
+  given: SimulateBody['agents'],
+  intervals: number,
+  intervalMinutes: number,
+): Promise<SimAgent[]> {
   if (given === undefined) {
     const agents = (await s.agents.list(tenantId)).map((a) => ({ id: a.id, skills: a.skills, groups: a.groups }));
     if (agents.length === 0) throw new ApiError('unprocessable', 'the tenant has no agents: give "agents" (a count or a staffing plan)', [{ path: 'agents', message: 'none' }]);
@@ -126,27 +135,42 @@ async function simAgents(s: Services, tenantId: string, queues: readonly QueueCo
     for (const r of q.requiredSkills) skills[r.skill] = 10;
     for (const g of q.agentGroups) groups.add(g);
   }
+  // A flow's queue node may ask for skills of its own (the payment branch asks for "payment").
+  for (const e of entries) if ('skills' in e) for (const skill of e.skills ?? []) skills[skill] = 10;
   if (typeof given === 'number') return Array.from({ length: given }, (_, i) => ({ id: `sim-${i}`, skills, groups: [...groups] }));
   if (given.length !== intervals) throw new PlanningInputError('agents', `a staffing plan of ${given.length} intervals for a profile of ${intervals}: give one count per interval`);
   return dutyAgents(given, intervalMinutes, { skills, groups: [...groups] });
 }
 
-/** The flow and every flow its gotos reach (published versions), by name. */
+/**
+ * The flow and every flow its gotos reach (published versions), by the reference each goto
+ * gives — a name or an id, as the runtime resolves them — and by name; each flow read once.
+ */
 async function flowsReached(s: Services, tenantId: string, first: Flow): Promise<Map<string, Flow>> {
   const flows = new Map<string, Flow>([[first.name, first]]);
+  const missing = new Set<string>();
   const todo = [first];
   for (let f = todo.pop(); f; f = todo.pop()) {
     for (const node of Object.values(f.nodes)) {
-      if (node.type !== 'goto' || flows.has(node.flow)) continue;
+      if (node.type !== 'goto' || flows.has(node.flow) || missing.has(node.flow)) continue;
       const published = await s.flows.published(tenantId, node.flow);
-      if (!published) continue; // the walk reports the goto as going nowhere
-      const next = flowSchema.parse(published.document);
-      flows.set(next.name, next);
-      todo.push(next);
+      if (!published) {
+        missing.add(node.flow); // the walk reports the goto as going nowhere
+        continue;
+      }
+      const read = flowSchema.parse(published.document);
+      const known = flows.get(read.name);
+      flows.set(node.flow, known ?? read);
+      if (known) continue;
+      flows.set(read.name, read);
+      todo.push(read);
     }
   }
   return flows;
 }
+
+/** The most calls one run may simulate (about 13 µs each: a minute of work at most). */
+const MAX_SIM_CALLS = 5_000_000;
 
 export interface SimulationAnswer extends SimResult {
   readonly walk: ReturnType<typeof walkFlow>['outcomes'];
@@ -202,7 +226,9 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
       const since = Date.parse(p.replay.since);
       const until = Date.parse(p.replay.until);
       if (until - since > 7 * 86_400_000) throw new PlanningInputError('profile.replay.until', 'a replay covers at most 7 days');
-      replay = replayArrivals(await s.calls.startTimes(tenantId, { lineId: line.id, since: new Date(since), until: new Date(until) }), {
+      const recorded = await s.calls.startTimes(tenantId, { lineId: line.id, since: new Date(since), until: new Date(until) });
+      if (recorded.length * p.replay.scale > MAX_SIM_CALLS) throw new PlanningInputError('profile.replay.scale', `${recorded.length} recorded calls × ${p.replay.scale}: one run simulates at most ${MAX_SIM_CALLS.toLocaleString('en')}`);
+      replay = replayArrivals(recorded, {
         since,
         until,
         intervalMinutes: p.intervalMinutes,
@@ -211,18 +237,21 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
       });
     }
     const calls = replay ? replay.calls : profileCalls(p as Exclude<typeof p, { replay: unknown }>);
-    const agents = await simAgents(s, tenantId, queues, body.agents, calls.length, p.intervalMinutes);
+    const total = calls.reduce((sum, c) => sum + c, 0);
+    if (total > MAX_SIM_CALLS) throw new PlanningInputError('profile', `${Math.round(total).toLocaleString('en')} calls: one run simulates at most ${MAX_SIM_CALLS.toLocaleString('en')}`);
+    const entries = entriesOf(walk, {
+      queues: new Set(queues.map((q) => q.name)),
+      ...(observed ? { ivrSecondsAt: (f: string | undefined, node: string) => observedIvrSeconds(observed, f ?? main.name, node) } : {}),
+      ...(body.ivrSeconds !== undefined ? { ivrSeconds: body.ivrSeconds } : {}),
+    });
+    const agents = await simAgents(s, tenantId, queues, entries, body.agents, calls.length, p.intervalMinutes);
     const result = simulate({
       queues,
       agents,
       intervalMinutes: p.intervalMinutes,
       calls,
       arrivals: replay?.arrivals,
-      entries: entriesOf(walk, {
-        queues: new Set(queues.map((q) => q.name)),
-        ...(observed ? { ivrSecondsAt: (f: string | undefined, node: string) => observedIvrSeconds(observed, f ?? main.name, node) } : {}),
-        ...(body.ivrSeconds !== undefined ? { ivrSeconds: body.ivrSeconds } : {}),
-      }),
+      entries,
       ahtSeconds: perInterval(body.ahtSeconds, calls.length),
       patienceSeconds: body.patienceSeconds,
       targetSeconds: body.targetSeconds,

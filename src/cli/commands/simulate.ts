@@ -19,6 +19,7 @@ import { out, printJson } from '../output.ts';
 import { durationSeconds, numberValue } from '../option-values.ts';
 import { simulationSvg } from '../../planning/sim/chart.ts';
 import { parseProfileText } from '../../planning/sim/profile-file.ts';
+import { forecastIntervalMinutes } from '../../planning/staffing-plan.ts';
 import { PlanningInputError } from '../../planning/input-error.ts';
 import type { SimInterval, SimResult } from '../../planning/sim/simulate.ts';
 
@@ -44,8 +45,16 @@ async function onDutyOf(file: string): Promise<number[]> {
   } catch (err) {
     throw new UsageError(`--staffing ${file}: ${(err as Error).message}`);
   }
-  const plan = doc as { shifts?: { scheduled?: unknown }; intervals?: { scheduled?: unknown }[] } | null;
-  const counts = Array.isArray(doc) ? doc : Array.isArray(plan?.shifts?.scheduled) ? plan.shifts.scheduled : Array.isArray(plan?.intervals) ? plan.intervals.map((iv) => iv?.scheduled) : undefined;
+  // A plan's heads include shrinkage (breaks, training): on the phones are heads × (1 − shrinkage).
+  const plan = doc as { shrinkage?: unknown; shifts?: { scheduled?: unknown }; intervals?: { agents?: unknown }[] } | null;
+  const onPhones = 1 - (typeof plan?.shrinkage === 'number' ? plan.shrinkage : 0);
+  const counts = Array.isArray(doc)
+    ? doc
+    : Array.isArray(plan?.shifts?.scheduled)
+      ? plan.shifts.scheduled.map((n) => (typeof n === 'number' ? Math.floor(n * onPhones + 1e-9) : n))
+      : Array.isArray(plan?.intervals)
+        ? plan.intervals.map((iv) => iv?.agents)
+        : undefined;
   if (!counts || !counts.every((n) => Number.isInteger(n) && (n as number) >= 0)) {
     throw new UsageError(`--staffing ${file}: expected agents per interval, [n, …], or the JSON of \`surgeline staff --forecast … --json\``);
   }
@@ -59,14 +68,13 @@ async function onDutyOf(file: string): Promise<number[]> {
  */
 function forecastProfile(spec: string, intervals: unknown[], fallbackMinutes: number): Record<string, unknown> {
   const rows = intervals.map((iv, i) => {
-    const { time, calls, ahtSeconds } = (iv ?? {}) as Record<string, unknown>;
+    const { day, time, calls, ahtSeconds } = (iv ?? {}) as Record<string, unknown>;
     if (typeof calls !== 'number' || typeof ahtSeconds !== 'number') throw new UsageError(`--profile ${spec}: intervals[${i}] needs calls and ahtSeconds (a forecast's intervals)`);
-    return { time: typeof time === 'string' ? time : undefined, calls, ahtSeconds };
+    return { day: typeof day === 'string' ? day : undefined, time: typeof time === 'string' ? time : undefined, calls, ahtSeconds };
   });
-  const minutes = (t: string | undefined): number | undefined => (t && /^\d\d:\d\d$/.test(t) ? Number(t.slice(0, 2)) * 60 + Number(t.slice(3)) : undefined);
-  const [a, b] = [minutes(rows[0]?.time), minutes(rows[1]?.time)];
-  const intervalMinutes = a !== undefined && b !== undefined && b > a ? b - a : fallbackMinutes;
-  return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: a ?? 0 };
+  const first = rows[0]?.time !== undefined && /^\d\d:\d\d$/.test(rows[0].time) ? Number(rows[0].time.slice(0, 2)) * 60 + Number(rows[0].time.slice(3)) : 0;
+  const intervalMinutes = forecastIntervalMinutes(rows) ?? fallbackMinutes;
+  return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: first };
 }
 
 async function profileOf(spec: string, args: Parameters<Command['run']>[0], intervalMinutes: number): Promise<Record<string, unknown>> {
@@ -143,7 +151,7 @@ export const simulateCommand: Command = {
     ramp: { type: 'string', value: 'n', help: 'intervals a ramp takes to reach the multiple (default 4)' },
     interval: { type: 'string', value: 'd', help: 'interval length (default 30m)' },
     agents: { type: 'string', value: 'n', help: "agents holding every skill the queues need (default: the tenant's agents)" },
-    staffing: { type: 'string', value: 'file', help: 'agents on duty per interval: a JSON array, or the JSON of `surgeline staff --forecast … [--shifts] --json`' },
+    staffing: { type: 'string', value: 'file', help: 'agents on the phones per interval: a JSON array, or the JSON of `surgeline staff --forecast … [--shifts] --json` (its shifts less shrinkage)' },
     scale: { type: 'string', value: 'x', help: 'replay each recorded call this many times (default 1; 1.5: half of them twice)' },
     choices: { type: 'string', value: 'file', help: "JSON shares of the flow's ways on" },
     'flow-choices': { type: 'string', value: 'file', help: 'JSON shares of the nodes of flows a goto reaches, by flow' },

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { PlanningInputError } from '../../planning/input-error.ts';
 import { planShifts, SEED_SHIFTS, type ShiftPlan } from '../../planning/shifts.ts';
-import { requiredByDay, staffForecast, type ForecastSlot, type StaffedSlot } from '../../planning/staffing-plan.ts';
+import { forecastIntervalMinutes, requiredByDay, staffForecast, type ForecastSlot, type StaffedSlot } from '../../planning/staffing-plan.ts';
 import { ErlangInputError } from '../../planning/erlang.ts';
 import { stringOpt, type ParsedArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -32,8 +32,18 @@ async function forecastSlots(file: string): Promise<ForecastSlot[]> {
   });
 }
 
+/** The forecast's own interval; --interval, when given, must agree with it (a 15-minute forecast staffed as 30 would need half the agents). */
+function intervalOf(args: ParsedArgs, inferred: number | undefined): number {
+  const given = stringOpt(args, 'interval');
+  const minutes = given === undefined ? undefined : durationSeconds('interval', given) / 60;
+  if (minutes !== undefined && !(Number.isInteger(minutes) && minutes > 0 && 1440 % minutes === 0)) throw new UsageError(`--interval ${given}: whole minutes that divide a day (e.g. 15m, 30m, 1h)`);
+  if (minutes !== undefined && inferred !== undefined && minutes !== inferred) throw new UsageError(`--interval ${given}: the forecast's intervals are ${inferred} minutes`);
+  return inferred ?? minutes ?? 30;
+}
+
 export async function staffFromForecast(args: ParsedArgs, file: string, serviceLevel: number, shrinkage: number): Promise<void> {
-  const intervalMinutes = durationSeconds('interval', stringOpt(args, 'interval') ?? '30m') / 60;
+  const slots = await forecastSlots(file);
+  const intervalMinutes = intervalOf(args, forecastIntervalMinutes(slots));
   const patience = stringOpt(args, 'patience');
   const goal = {
     intervalMinutes,
@@ -45,7 +55,7 @@ export async function staffFromForecast(args: ParsedArgs, file: string, serviceL
   let staffed: StaffedSlot[];
   let plan: (ShiftPlan & { firstDay: string }) | undefined;
   try {
-    staffed = staffForecast(await forecastSlots(file), goal);
+    staffed = staffForecast(slots, goal);
     if (args.values['shifts'] === true) {
       const { firstDay, required } = requiredByDay(staffed, intervalMinutes);
       plan = { firstDay, ...planShifts({ required, intervalMinutes, templates: SEED_SHIFTS }) };
@@ -54,7 +64,7 @@ export async function staffFromForecast(args: ParsedArgs, file: string, serviceL
     if (err instanceof PlanningInputError || err instanceof ErlangInputError) throw new UsageError(err.message);
     throw err;
   }
-  if (args.json) return printJson({ intervals: staffed, ...(plan ? { shifts: plan } : {}) });
+  if (args.json) return printJson({ intervalMinutes, shrinkage, intervals: staffed, ...(plan ? { shifts: plan } : {}) });
   out('day          calls  peak   agents  scheduled  agent-hours');
   for (let i = 0; i < staffed.length; ) {
     const day = staffed[i]!.day;

@@ -81,7 +81,7 @@ function sharesOf(name: string, node: FlowNode, given: Readonly<Record<string, n
 export type Choices = Readonly<Record<string, Readonly<Record<string, number>>>>;
 
 export interface WalkMore {
-  /** Flows a goto may reach, by name (the runtime resolves a goto by name); a goto to one not here stays a goto outcome. */
+  /** Flows a goto may reach, by the reference the goto gives (a name or an id, as the runtime resolves it); a goto to one not here stays a goto outcome. */
   readonly flows?: ReadonlyMap<string, Flow>;
   /** The shares of nodes of those flows, by flow name then node. */
   readonly flowChoices?: Readonly<Record<string, Choices>>;
@@ -92,15 +92,19 @@ export interface WalkMore {
  * chain over (flow, node), so a goto back into the first flow is a loop like any other.
  */
 export function walkFlow(flow: Flow, choices: Choices = {}, more: WalkMore = {}): WalkResult {
-  const flows = new Map<string, Flow>([...(more.flows ?? new Map<string, Flow>())].filter(([name]) => name !== flow.name));
+  const flows = new Map<string, Flow>([...(more.flows ?? new Map<string, Flow>())].filter(([ref]) => ref !== flow.name));
   flows.set(flow.name, flow);
-  const choicesOf = (name: string): { choices: Choices; path: string } =>
-    name === flow.name ? { choices, path: 'choices' } : { choices: more.flowChoices?.[name] ?? {}, path: `flowChoices.${name}` };
-  for (const [name, f] of flows) {
-    const { choices: c, path } = choicesOf(name);
-    for (const node of Object.keys(c)) if (!f.nodes[node]) throw new FlowWalkError(`${path}.${node}`, `flow "${name}" has no node "${node}"`);
+  // Shares are given by the flow's name, whichever reference a goto used.
+  const choicesOf = (ref: string): { choices: Choices; path: string } => {
+    const f = flows.get(ref)!;
+    return f === flow ? { choices, path: 'choices' } : { choices: more.flowChoices?.[f.name] ?? {}, path: `flowChoices.${f.name}` };
+  };
+  const names = new Set([...flows.values()].map((f) => f.name));
+  for (const f of new Set(flows.values())) {
+    const { choices: c, path } = choicesOf(f === flow ? flow.name : [...flows].find(([, g]) => g === f)![0]);
+    for (const node of Object.keys(c)) if (!f.nodes[node]) throw new FlowWalkError(`${path}.${node}`, `flow "${f.name}" has no node "${node}"`);
   }
-  for (const name of Object.keys(more.flowChoices ?? {})) if (!flows.has(name)) throw new FlowWalkError(`flowChoices.${name}`, `no flow "${name}" is reached from "${flow.name}"`);
+  for (const name of Object.keys(more.flowChoices ?? {})) if (!names.has(name)) throw new FlowWalkError(`flowChoices.${name}`, `no flow "${name}" is reached from "${flow.name}"`);
   const key = (f: string, node: string): string => `${f}\0${node}`;
   // What each (flow, node) callers reach does, worked out on first reach: nodes nobody reaches need no shares.
   type Step = { end: { flow: string; node: string; outcome: WalkOutcome } } | { ways: { target: string; share: number }[] };
@@ -116,7 +120,7 @@ export function walkFlow(flow: Flow, choices: Choices = {}, more: WalkMore = {})
       const start = node.node ?? flows.get(node.flow)!.start;
       if (!flows.get(node.flow)!.nodes[start]) throw new FlowWalkError(`${path === 'choices' ? 'flow' : path}.${id}`, `goto into flow "${node.flow}" at node "${start}", which it does not have`);
       step = { ways: [{ target: key(node.flow, start), share: 1 }] };
-    } else if (isTerminal(node)) step = { end: { flow: name, node: id, outcome: outcomeOf(node) } };
+    } else if (isTerminal(node)) step = { end: { flow: flows.get(name)!.name, node: id, outcome: outcomeOf(node) } };
     else step = { ways: sharesOf(id, node, c[id], path).map((w) => ({ share: w.share, target: w.target === HANGUP ? HANGUP : key(name, w.target) })) };
     steps.set(at, step);
     return step;
@@ -134,14 +138,14 @@ export function walkFlow(flow: Flow, choices: Choices = {}, more: WalkMore = {})
     for (const [at, m] of mass) {
       const step = stepOf(at);
       if ('end' in step) {
-        end(at, step.end, m);
+        end(key(step.end.flow, step.end.node), step.end, m);
         continue;
       }
       for (const w of step.ways) {
         if (w.share === 0) continue;
         if (w.target === HANGUP) {
           const [f, node] = at.split('\0') as [string, string];
-          end(`${at}:hangup`, { flow: f, node: `${node}:hangup`, outcome: { kind: 'hangup' } }, m * w.share);
+          end(`${key(flows.get(f)!.name, node)}:hangup`, { flow: flows.get(f)!.name, node: `${node}:hangup`, outcome: { kind: 'hangup' } }, m * w.share);
           continue;
         }
         next.set(w.target, (next.get(w.target) ?? 0) + m * w.share);

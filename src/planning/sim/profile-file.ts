@@ -21,6 +21,7 @@ export function parseProfileText(text: string, intervalMinutes: number): number[
   while (last > 0 && lines[last - 1]!.trim() === '') last--;
   const calls: number[] = [];
   let previous: { at: number; line: number } | undefined;
+  let first = true;
   for (let i = 0; i < last; i++) {
     const line = lines[i]!.trim();
     const where = `line ${i + 1}`;
@@ -28,7 +29,11 @@ export function parseProfileText(text: string, intervalMinutes: number): number[
     if (line === '') throw new PlanningInputError(where, 'empty: every interval needs a count (0 for none)');
     const cols = line.split(',').map((c) => c.trim());
     const count = Number(cols.at(-1));
-    if (i === 0 && cols.length > 1 && Number.isNaN(count)) continue; // a header
+    if (first && cols.length > 1 && Number.isNaN(count)) {
+      first = false;
+      continue; // a header: the first line that is not a comment
+    }
+    first = false;
     if (cols.at(-1) === '' || !(Number.isFinite(count) && count >= 0)) throw new PlanningInputError(where, `calls must be a number ≥ 0, not ${JSON.stringify(cols.at(-1))}`);
     if (cols.length > 1) {
       const at = startOf(cols[0]!);

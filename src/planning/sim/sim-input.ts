@@ -117,6 +117,7 @@ export function checkSimInput(input: SimInput): void {
   if (aht.length === 0 || aht.some((a) => !(a > 0))) throw new SimInputError('ahtSeconds', 'must be > 0');
   if (input.patienceSeconds !== undefined && !(input.patienceSeconds > 0)) throw new SimInputError('patienceSeconds', 'must be > 0');
   entries.forEach((e, i) => {
+    if ('ivr' in e && e.ivr === 'callback' && e.queue === undefined) throw new SimInputError(`entries[${i}].queue`, 'a callback booking needs the queue that works it');
     if (e.ivrSeconds !== undefined && !(Number.isFinite(e.ivrSeconds) && e.ivrSeconds >= 0)) throw new SimInputError(`entries[${i}].ivrSeconds`, `must be ≥ 0, not ${String(e.ivrSeconds)}`);
   });
   if (input.callbackReach !== undefined && !(input.callbackReach >= 0 && input.callbackReach <= 1)) throw new SimInputError('callbackReach', `a share between 0 and 1, not ${String(input.callbackReach)}`);

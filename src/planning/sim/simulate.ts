@@ -69,7 +69,7 @@ export function simulate(input: SimInput): SimResult {
   const callbackRng = new Rng(input.seed ^ 0xc2b2ae35);
   const reach = input.callbackReach ?? 1;
   const acceptance = input.callbackAcceptance ?? 0;
-  const dialMs = (input.callbackDialSeconds ?? 30) * 1000;
+  const dialMs = Math.round((input.callbackDialSeconds ?? 30) * 1000);
   const stepMs = input.intervalMinutes * 60_000;
   const n = input.calls.length;
   const endMs = n * stepMs;
@@ -96,9 +96,23 @@ export function simulate(input: SimInput): SimResult {
   /** Callers waiting in the queues (the index also holds the callbacks waiting there). */
   const waitingCallers = (): number => index.waitingCount - (backlog - retrying);
   /** A callback for `queue` joins it as a keep-place entry (at `place`: a caller who took the offer keeps theirs): an agent takes it in turn, then calls the customer. */
-  const addCallback = (queue: string, interval: number, place = now): void => {
+  const addCallback = (queue: string, interval: number, caller?: WaitingCall): void => {
     const id = `b${seq++}`;
-    const w: WaitingCall = { id, queue, enteredAt: place, firstEnteredAt: place, priority: queues.get(queue)!.priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [], kind: 'callback', requeuedAtFront: false, refusedBy: [] };
+    const place = caller?.enteredAt ?? now;
+    const w: WaitingCall = {
+      id,
+      queue,
+      enteredAt: place,
+      firstEnteredAt: place,
+      priority: caller?.priority ?? queues.get(queue)!.priority,
+      customerType: 'new',
+      lastAgentId: null,
+      lastAgentAt: null,
+      skills: [...(caller?.skills ?? [])],
+      kind: 'callback',
+      requeuedAtFront: false,
+      refusedBy: [],
+    };
     calls.set(id, { w, interval, state: 'waiting', callback: true, attempts: 0 });
     backlog++;
     apply(index.addCall(w, now));
@@ -139,9 +153,8 @@ export function simulate(input: SimInput): SimResult {
   const agentIndex = new Map(agents.map((a, i) => [a.snap.id, i]));
   input.agents.forEach((a, i) => {
     // Without shifts an agent stays on until the last caller is served (no cut at the run's end).
-    for (const s of a.shifts ?? [{ from: 0, to: Infinity }]) {
-      if (!(s.from < s.to)) throw new SimInputError(`agents[${i}].shifts`, 'each shift must end after it starts');
-      events.push(Math.max(0, s.from), { k: 'on', agent: i });
+    for (const s of mergedShifts(a.shifts ?? [{ from: 0, to: Infinity }], i)) {
+      events.push(s.from, { k: 'on', agent: i });
       if (s.to !== Infinity) events.push(s.to, { k: 'off', agent: i });
       spread(staffedMs, s.from, s.to);
     }
@@ -198,23 +211,25 @@ export function simulate(input: SimInput): SimResult {
         a.busySince = now;
         a.snap.state = 'on-call';
         a.snap.stateSince = now;
-        talk ??= serviceRng.exp(ahtAt(now)) * 1000;
+        talk ??= Math.ceil(serviceRng.exp(ahtAt(now)) * 1000);
         a.snap.answeredToday++;
         a.snap.talkMsToday += talk;
         events.push(now + talk, { k: 'talked', agent: ai, queue: d.queue });
       } else if (d.kind === 'overflow') {
         leave(rec.w);
         const w: WaitingCall = { ...rec.w, queue: d.to, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
-        const moved: CallRec = { w, interval: rec.interval, state: 'waiting' };
+        const moved: CallRec = { ...rec, w, state: 'waiting' };
         calls.set(w.id, moved);
-        join(w, now);
+        if (!rec.callback) join(w, now);
         apply(index.addCall(w, now));
       } else {
         rec.state = 'done';
         calls.delete(d.callId);
         leave(rec.w);
         if (rec.callback) {
-          backlog--; // a queue that sends its callbacks on to a target: not ours to follow
+          // A queue that sends its callbacks on to a target: given up here (not ours to follow).
+          backlog--;
+          failed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
           continue;
         }
         targeted[rec.interval]!++;
@@ -245,13 +260,17 @@ export function simulate(input: SimInput): SimResult {
   // A replay takes the recorded instants in turn instead.
   let replayed = 0;
   const nextArrival = (from: number): number | undefined => {
-    if (input.arrivals) return input.arrivals[replayed++];
+    if (input.arrivals) {
+      const at = input.arrivals[replayed++];
+      return at === undefined ? undefined : Math.floor(at);
+    }
     for (let t = from; t < endMs; ) {
       const i = Math.floor(t / stepMs);
       const rate = input.calls[i]! / stepMs;
       const boundary = (i + 1) * stepMs;
       if (rate > 0) {
-        const at = t + arrivalRng.exp(1 / rate);
+        // Whole milliseconds, as live: the router's deadlines (enteredAt + a step's seconds) must compare exactly.
+        const at = Math.floor(t + arrivalRng.exp(1 / rate));
         if (at < boundary) return at;
       }
       t = boundary;
@@ -329,9 +348,9 @@ export function simulate(input: SimInput): SimResult {
         const i = Math.floor(now / stepMs);
         const entryAt = callerRng.pick(weights);
         // Drawn for every caller, queued or not, so both sides of a comparison draw alike.
-        const patience = input.patienceSeconds !== undefined ? callerRng.exp(input.patienceSeconds) * 1000 : Infinity;
+        const patience = input.patienceSeconds !== undefined ? Math.ceil(callerRng.exp(input.patienceSeconds) * 1000) : Infinity;
         offered[i]!++;
-        const ivrMs = (input.entries[entryAt]!.ivrSeconds ?? 0) * 1000;
+        const ivrMs = Math.round((input.entries[entryAt]!.ivrSeconds ?? 0) * 1000);
         if (ivrMs > 0) events.push(now + ivrMs, { k: 'enter', entry: entryAt, interval: i, patience });
         else enter(entryAt, i, patience);
         const next = nextArrival(now);
@@ -357,7 +376,7 @@ export function simulate(input: SimInput): SimResult {
         rec.state = 'done';
         targeted[rec.interval]!++;
         callbacks[rec.interval]!++;
-        addCallback(rec.w.queue, rec.interval, rec.w.enteredAt);
+        addCallback(rec.w.queue, rec.interval, rec.w);
         break;
       }
       case 'abandon': {
@@ -404,6 +423,7 @@ export function simulate(input: SimInput): SimResult {
       }
       case 'on': {
         const a = agents[e.agent]!;
+        if (a.onShift) break;
         a.onShift = true;
         if (!a.busy) agentFree(e.agent);
         break;
@@ -464,4 +484,20 @@ export function simulate(input: SimInput): SimResult {
     events: processed,
   };
   return { intervals, totals, tierChanges };
+}
+
+/** An agent's shifts in order, whole milliseconds, touching or overlapping ones joined (one on, one off). */
+function mergedShifts(shifts: readonly { readonly from: number; readonly to: number }[], agent: number): { from: number; to: number }[] {
+  const sorted = shifts.map((s) => {
+    if (!(s.from < s.to)) throw new SimInputError(`agents[${agent}].shifts`, 'each shift must end after it starts');
+    return { from: Math.max(0, Math.round(s.from)), to: s.to === Infinity ? Infinity : Math.round(s.to) };
+  });
+  sorted.sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const s of sorted) {
+    const last = out.at(-1);
+    if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else out.push(s);
+  }
+  return out;
 }
