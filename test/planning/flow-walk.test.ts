@@ -80,3 +80,28 @@ test('a goto continues in the flow it names (at its start or a node), a loop bac
   const badNode = new Map([['vip', { ...vip, nodes: { ...vip.nodes } }]]);
   named(() => walkFlow({ ...main, nodes: { ...main.nodes, toVipAgent: { type: 'goto', flow: 'vip', node: 'nowhere' } } }, { menu: { '2': 1 } }, { flows: badNode }), 'flow.toVipAgent', /at node "nowhere"/);
 });
+
+test('a goto by flow id: the walk follows it, names the flow by its name, and takes its shares by name', () => {
+  const main = flowSchema.parse({
+    version: 1,
+    name: 'front',
+    start: 'go',
+    nodes: { go: { type: 'goto', flow: '0b9f3a52-6a55-4c1e-9d43-2a8c2a1b7e01' } },
+  });
+  const vip = flowSchema.parse({
+    version: 1,
+    name: 'vip',
+    start: 'ask',
+    nodes: {
+      ask: { type: 'menu', prompt: { text: '貴賓' }, options: { '1': 'agent', '9': 'back' }, noInput: 'agent', invalid: 'agent' },
+      back: { type: 'goto', flow: 'front' },
+      agent: { type: 'queue', queue: 'egou-orders' },
+    },
+  });
+  const flows = new Map([
+    ['0b9f3a52-6a55-4c1e-9d43-2a8c2a1b7e01', vip],
+    ['vip', vip],
+  ]);
+  const { outcomes } = walkFlow(main, {}, { flows, flowChoices: { vip: { ask: { '1': 0.5, '9': 0.5 } } } });
+  assert.deepEqual(outcomes.map((o) => [o.flow, o.node, Math.round(o.share * 1e9) / 1e9]), [['vip', 'agent', 1]]);
+});
