@@ -259,26 +259,33 @@ export function simulate(input: SimInput): SimResult {
   // The first arrival; each arrival draws the next (exact for a piecewise-constant rate: memoryless).
   // A replay takes the recorded instants in turn instead.
   let replayed = 0;
-  const nextArrival = (from: number): number | undefined => {
+  // Events happen on whole milliseconds, as live (the router's deadlines, enteredAt + a step's
+  // seconds, must compare exactly); the Poisson clock itself keeps its fractions, so flooring
+  // each arrival does not shorten the gaps (which would add calls).
+  let poissonAt = 0;
+  const nextArrival = (): number | undefined => {
     if (input.arrivals) {
       const at = input.arrivals[replayed++];
       return at === undefined ? undefined : Math.floor(at);
     }
-    for (let t = from; t < endMs; ) {
+    for (let t = poissonAt; t < endMs; ) {
       const i = Math.floor(t / stepMs);
       const rate = input.calls[i]! / stepMs;
       const boundary = (i + 1) * stepMs;
       if (rate > 0) {
-        // Whole milliseconds, as live: the router's deadlines (enteredAt + a step's seconds) must compare exactly.
-        const at = Math.floor(t + arrivalRng.exp(1 / rate));
-        if (at < boundary) return at;
+        const at = t + arrivalRng.exp(1 / rate);
+        if (at < boundary) {
+          poissonAt = at;
+          return Math.floor(at);
+        }
       }
       t = boundary;
     }
+    poissonAt = endMs;
     return undefined;
   };
   if (tiered.length > 0) events.push(TIER_EVERY_MS, { k: 'tiers' });
-  const first = nextArrival(0);
+  const first = nextArrival();
   if (first !== undefined) events.push(first, { k: 'arrive' });
 
   let interval = 0;
@@ -353,7 +360,7 @@ export function simulate(input: SimInput): SimResult {
         const ivrMs = Math.round((input.entries[entryAt]!.ivrSeconds ?? 0) * 1000);
         if (ivrMs > 0) events.push(now + ivrMs, { k: 'enter', entry: entryAt, interval: i, patience });
         else enter(entryAt, i, patience);
-        const next = nextArrival(now);
+        const next = nextArrival();
         if (next !== undefined) events.push(next, { k: 'arrive' });
         break;
       }
