@@ -294,7 +294,7 @@ test('simulate: a 10× step on E購網 through its Double-11 flow, table, JSON a
     const svg = path.join(dir, 'day.svg');
     const args = ['simulate', '--line', 'E購網', '--flow', 'egou-double11', '--profile', 'step:10x', '--base', '30', '--at', '2', '--intervals', '6', '--agents', '8', '--patience', '2m', '--choices', choices];
     const table = await ok([...args, '--svg', svg]);
-    assert.match(table, /^time +offered deflected +queued answered abandoned voicemail callbacks cb done +SL % +ASA s +occ % +waiting\n00:00 /);
+    assert.match(table, /^time +offered deflected +queued answered abandoned voicemail callbacks cb done backlog +SL % +ASA s +occ % +waiting\n00:00 /);
     assert.match(table, /\ntotal +\d+ /);
     const chart = readFileSync(svg, 'utf8');
     assert.match(chart, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

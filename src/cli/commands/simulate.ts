@@ -126,6 +126,7 @@ function row(label: string, iv: Omit<SimInterval, 'waitingAtEnd'>): string {
     String(iv.voicemails).padStart(9),
     String(iv.callbacksCreated).padStart(9),
     String(iv.callbacksCompleted).padStart(7),
+    String(iv.callbackBacklog).padStart(7),
     pct(iv.serviceLevel).padStart(6),
     (iv.asaSeconds === null ? '-' : iv.asaSeconds.toFixed(0)).padStart(6),
     pct(iv.occupancy).padStart(6),
@@ -215,7 +216,7 @@ export const simulateCommand: Command = {
     const svg = stringOpt(args, 'svg');
     if (svg !== undefined) await writeFile(svg, simulationSvg(result.intervals, { intervalMinutes: stepMinutes, title: `${line}: waiting callers and service level` }));
     if (args.json) return printJson(result);
-    out('time   offered deflected  queued answered abandoned voicemail callbacks cb done   SL %  ASA s  occ %  waiting');
+    out('time   offered deflected  queued answered abandoned voicemail callbacks cb done backlog   SL %  ASA s  occ %  waiting');
     result.intervals.forEach((iv, i) => {
       const m = (firstMinute + i * stepMinutes) % 1440;
       out(row(timeOfDay(m), iv));
