@@ -61,6 +61,7 @@ const fields = {
   ivrSeconds: z.number().min(0).max(3600).describe('seconds callers spend in the IVR before their end, where none was observed (default 0)'),
   callbackReach: z.number().min(0).max(1).describe('the share of callback attempts the customer answers (default 1)'),
   callbackAcceptance: z.number().min(0).max(1).describe("the share of callers still waiting at their queue's callback offer who take it (default 0)"),
+  startsAt: z.iso.datetime({ offset: true }).describe("the wall-clock instant the profile's first interval starts (a replay: its since): callbacks are then worked only inside their queue's calling windows, in the line's zone"),
   profile: profileSchema,
   agents: z
     .union([z.number().int().min(1).max(100_000), z.array(z.number().int().min(0).max(100_000)).min(1).max(7 * 288)])
@@ -82,6 +83,7 @@ export const simulateBody = z.strictObject({
   ivrSeconds: fields.ivrSeconds.optional(),
   callbackReach: fields.callbackReach.optional(),
   callbackAcceptance: fields.callbackAcceptance.optional(),
+  startsAt: fields.startsAt.optional(),
   agents: fields.agents.optional(),
   ahtSeconds: fields.ahtSeconds.default(180),
   patienceSeconds: fields.patienceSeconds.optional(),
@@ -237,6 +239,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
       });
     }
     const calls = replay ? replay.calls : profileCalls(p as Exclude<typeof p, { replay: unknown }>);
+    const startMs = body.startsAt !== undefined ? Date.parse(body.startsAt) : 'replay' in p ? Date.parse(p.replay.since) : undefined;
     const total = calls.reduce((sum, c) => sum + c, 0);
     if (total > MAX_SIM_CALLS) throw new PlanningInputError('profile', `${Math.round(total).toLocaleString('en')} calls: one run simulates at most ${MAX_SIM_CALLS.toLocaleString('en')}`);
     const entries = entriesOf(walk, {
@@ -258,6 +261,7 @@ export async function runSimulation(s: Services, tenantId: string, body: Simulat
       seed: body.seed,
       callbackReach: body.callbackReach,
       callbackAcceptance: body.callbackAcceptance,
+      clock: startMs !== undefined ? { startMs, timeZone: line.time_zone } : undefined,
     });
     return { ...result, walk: walk.outcomes, ...(observedAnswer ? { observed: observedAnswer } : {}), ...(replay ? { profile: { calls: replay.calls } } : {}) };
   } catch (err) {

@@ -25,16 +25,18 @@ import type { SimInterval, SimResult } from '../../planning/sim/simulate.ts';
 
 const whole = (option: string, args: Parameters<Command['run']>[0], fallback: number): number => numberValue(option, stringOpt(args, option), { integer: true, min: 0 }) ?? fallback;
 
-/** "<from>..<to>": two ISO 8601 instants with their zone (as the API takes them). */
+/** An ISO 8601 time with its zone, as the API takes it. */
+function instant(option: string, value: string, v: string | undefined): string {
+  const ms = v === undefined || !/(Z|[+-]\d\d:?\d\d)$/.test(v) ? NaN : Date.parse(v);
+  if (Number.isNaN(ms)) throw new UsageError(`--${option} ${value}: expected ${option === 'starts' ? 'an' : '<from>..<to>, each an'} ISO 8601 time with its zone (2026-11-11T00:00+08:00)`);
+  return new Date(ms).toISOString();
+}
+
+/** "<from>..<to>": two ISO 8601 instants with their zone. */
 function period(option: string, value: string): { since: string; until: string } {
   const [since, until, more] = value.split('..');
-  const instant = (v: string | undefined): string => {
-    const ms = v === undefined || !/(Z|[+-]\d\d:?\d\d)$/.test(v) ? NaN : Date.parse(v);
-    if (Number.isNaN(ms)) throw new UsageError(`--${option} ${value}: expected <from>..<to>, each an ISO 8601 time with its zone (2026-11-11T00:00+08:00)`);
-    return new Date(ms).toISOString();
-  };
   if (more !== undefined) throw new UsageError(`--${option} ${value}: expected <from>..<to>`);
-  return { since: instant(since), until: instant(until) };
+  return { since: instant(option, value, since), until: instant(option, value, until) };
 }
 
 /** Agents on duty per interval from a file: a JSON array, or a staffing plan's JSON (its shifts' coverage when it has one). */
@@ -68,13 +70,15 @@ async function onDutyOf(file: string): Promise<number[]> {
  */
 function forecastProfile(spec: string, intervals: unknown[], fallbackMinutes: number): Record<string, unknown> {
   const rows = intervals.map((iv, i) => {
-    const { day, time, calls, ahtSeconds } = (iv ?? {}) as Record<string, unknown>;
+    const { day, time, calls, ahtSeconds, start } = (iv ?? {}) as Record<string, unknown>;
     if (typeof calls !== 'number' || typeof ahtSeconds !== 'number') throw new UsageError(`--profile ${spec}: intervals[${i}] needs calls and ahtSeconds (a forecast's intervals)`);
-    return { day: typeof day === 'string' ? day : undefined, time: typeof time === 'string' ? time : undefined, calls, ahtSeconds };
+    const startMs = typeof start === 'number' ? start : typeof start === 'string' ? Date.parse(start) : NaN;
+    return { day: typeof day === 'string' ? day : undefined, time: typeof time === 'string' ? time : undefined, calls, ahtSeconds, startMs };
   });
   const first = rows[0]?.time !== undefined && /^\d\d:\d\d$/.test(rows[0].time) ? Number(rows[0].time.slice(0, 2)) * 60 + Number(rows[0].time.slice(3)) : 0;
   const intervalMinutes = forecastIntervalMinutes(rows) ?? fallbackMinutes;
-  return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: first };
+  const startsAt = Number.isFinite(rows[0]?.startMs) ? new Date(rows[0]!.startMs).toISOString() : undefined;
+  return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: first, startsAt };
 }
 
 async function profileOf(spec: string, args: Parameters<Command['run']>[0], intervalMinutes: number): Promise<Record<string, unknown>> {
@@ -160,6 +164,7 @@ export const simulateCommand: Command = {
     ivr: { type: 'string', value: 'd', help: 'time callers spend in the IVR where none was observed (default 0s)' },
     'callback-reach': { type: 'string', value: 'share', help: 'share of callback attempts the customer answers (default 1)' },
     'callback-accept': { type: 'string', value: 'share', help: "share of callers still waiting at their queue's callback offer who take it (default 0)" },
+    starts: { type: 'string', value: 'time', help: "when the profile's first interval starts (ISO 8601 with its zone): callbacks then keep to their queue's calling windows; a forecast or replay profile gives it itself" },
     flow: { type: 'string', value: 'f', help: "run this flow instead of the line's published one" },
     aht: { type: 'string', value: 'd', help: 'mean handle time (default 180s)' },
     patience: { type: 'string', value: 'd', help: "callers' mean patience (default: nobody abandons)" },
@@ -175,10 +180,13 @@ export const simulateCommand: Command = {
     if (line === undefined || spec === undefined) throw new UsageError('--line and --profile are required');
     const intervalMinutes = durationSeconds('interval', stringOpt(args, 'interval') ?? '30m') / 60;
     const profile = await profileOf(spec, args, intervalMinutes);
-    const { ahtByInterval, startMinute, ...profileBody } = profile;
+    const { ahtByInterval, startMinute, startsAt, ...profileBody } = profile;
     const stepMinutes = Number(profileBody['intervalMinutes'] ?? intervalMinutes);
     const body: Record<string, unknown> = { line, profile: profileBody };
     if (ahtByInterval !== undefined) body['ahtSeconds'] = ahtByInterval; // --aht below wins
+    const starts = stringOpt(args, 'starts');
+    if (starts !== undefined) body['startsAt'] = instant('starts', starts, starts);
+    else if (startsAt !== undefined) body['startsAt'] = startsAt;
     for (const [opt, field] of [['choices', 'choices'], ['flow-choices', 'flowChoices']] as const) {
       const file = stringOpt(args, opt);
       if (file === undefined) continue;

@@ -5,6 +5,7 @@
  */
 import { PlanningInputError } from '../input-error.ts';
 import type { QueueConfig } from '../../acd/queue-config.ts';
+import { isValidTimeZone } from '../../schedules/zone.ts';
 
 export interface SimAgent {
   readonly id: string;
@@ -58,6 +59,12 @@ export interface SimInput {
    * callbackKey): they become keep-place callbacks holding their place (default 0).
    */
   readonly callbackAcceptance?: number | undefined;
+  /**
+   * The wall clock of the run: the instant its time 0 is, and the line's zone. Given, callbacks
+   * are worked only inside their queue's calling windows, as live (a callback booked at 00:30
+   * waits for the 09:00 window); omitted, at any time.
+   */
+  readonly clock?: { readonly startMs: number; readonly timeZone: string } | undefined;
 }
 
 export interface SimInterval {
@@ -123,6 +130,7 @@ export function checkSimInput(input: SimInput): void {
   if (input.callbackReach !== undefined && !(input.callbackReach >= 0 && input.callbackReach <= 1)) throw new SimInputError('callbackReach', `a share between 0 and 1, not ${String(input.callbackReach)}`);
   if (input.callbackDialSeconds !== undefined && !(input.callbackDialSeconds > 0)) throw new SimInputError('callbackDialSeconds', 'must be > 0');
   if (input.callbackAcceptance !== undefined && !(input.callbackAcceptance >= 0 && input.callbackAcceptance <= 1)) throw new SimInputError('callbackAcceptance', `a share between 0 and 1, not ${String(input.callbackAcceptance)}`);
+  if (input.clock !== undefined && !(Number.isFinite(input.clock.startMs) && isValidTimeZone(input.clock.timeZone))) throw new SimInputError('clock', 'a start instant and an IANA time zone');
   const end = calls.length * intervalMinutes * 60_000;
   input.arrivals?.forEach((t, i, all) => {
     if (!(Number.isFinite(t) && t >= 0 && t < end)) throw new SimInputError(`arrivals[${i}]`, `must be within the run's ${calls.length} intervals (0 ≤ t < ${end} ms), not ${String(t)}`);

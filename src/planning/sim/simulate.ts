@@ -21,6 +21,7 @@ import type { AgentSnapshot, RoutingDecision, WaitingCall } from '../../acd/type
 import { TimerHeap } from '../../acd/timer-heap.ts';
 import { evaluateTiers, tierGroups, type TierState } from '../../acd/tiers.ts';
 import { Rng } from './rng.ts';
+import { WindowClock } from './window-clock.ts';
 import { checkSimInput, SimInputError, type SimInput, type SimInterval, type SimResult } from './sim-input.ts';
 
 export { SimInputError } from './sim-input.ts';
@@ -78,6 +79,7 @@ export function simulate(input: SimInput): SimResult {
     return typeof a === 'number' ? a : a[Math.min(a.length - 1, Math.floor(t / stepMs))]!;
   };
   const queues = new Map(input.queues.map((q) => [q.name, q]));
+  const windows = input.clock ? new WindowClock(input.clock.startMs, input.clock.timeZone, queues) : undefined;
   const index = new RouteIndex({ queues: input.queues });
   const events = new TimerHeap<Ev>();
 
@@ -95,6 +97,22 @@ export function simulate(input: SimInput): SimResult {
   let retrying = 0;
   /** Callers waiting in the queues (the index also holds the callbacks waiting there). */
   const waitingCallers = (): number => index.waitingCount - (backlog - retrying);
+  /**
+   * Outside its queue's calling window a callback waits for the next opening (backlog, not in
+   * the queue); false when it may be worked now. A queue that never opens gives it up.
+   */
+  const deferred = (rec: CallRec, queue: string): boolean => {
+    if (!windows || windows.isOpen(queue, now)) return false;
+    const at = windows.nextOpen(queue, now);
+    if (at === undefined) {
+      backlog--;
+      failed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+      return true;
+    }
+    retrying++;
+    events.push(at, { k: 'retry', call: rec });
+    return true;
+  };
   /** A callback for `queue` joins it as a keep-place entry (at `place`: a caller who took the offer keeps theirs): an agent takes it in turn, then calls the customer. */
   const addCallback = (queue: string, interval: number, caller?: WaitingCall): void => {
     const id = `b${seq++}`;
@@ -113,8 +131,10 @@ export function simulate(input: SimInput): SimResult {
       requeuedAtFront: false,
       refusedBy: [],
     };
-    calls.set(id, { w, interval, state: 'waiting', callback: true, attempts: 0 });
+    const rec: CallRec = { w, interval, state: 'waiting', callback: true, attempts: 0 };
     backlog++;
+    if (deferred(rec, queue)) return;
+    calls.set(id, rec);
     apply(index.addCall(w, now));
   };
   /** A voicemail filed for `queue` (none: kept in the inbox) becomes a callback when the queue says so, as live. */
@@ -182,6 +202,13 @@ export function simulate(input: SimInput): SimResult {
         leave(rec.w);
         const wait = now - rec.w.firstEnteredAt;
         let talk: number | undefined;
+        if (rec.callback && windows && !windows.isOpen(d.queue, now)) {
+          // Offered after its window closed: not placed now; the agent is free again.
+          rec.state = 'waiting';
+          deferred(rec, d.queue);
+          agentFree(agentIndex.get(d.agentId)!);
+          continue;
+        }
         if (rec.callback) {
           const slot = Math.min(n - 1, Math.floor(now / stepMs));
           rec.attempts = (rec.attempts ?? 0) + 1;
@@ -370,7 +397,9 @@ export function simulate(input: SimInput): SimResult {
       case 'retry': {
         retrying--;
         const w: WaitingCall = { ...e.call.w, enteredAt: now, requeuedAtFront: false, refusedBy: [] };
-        calls.set(w.id, { ...e.call, w, state: 'waiting' });
+        const rec: CallRec = { ...e.call, w, state: 'waiting' };
+        if (deferred(rec, w.queue)) break;
+        calls.set(w.id, rec);
         apply(index.addCall(w, now));
         break;
       }
