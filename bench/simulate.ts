@@ -7,7 +7,7 @@
  * a share of callers hanging up after an answer, voicemail on 4 worked as a callback in
  * egou-orders), 25 s in the IVR before each end, then AHT 180 s, patience 120 s, seeded.
  *
- *   node --import tsx bench/simulate.ts [--calls 1000000] [--agents 2000]
+ *   node --import tsx bench/simulate.ts [--calls 1000000] [--agents 2000] [--windows]
  *
  * Prints a table; no assertions.
  */
@@ -23,7 +23,7 @@ import { walkFlow } from '../src/planning/sim/flow-walk.ts';
 import { entriesOf } from '../src/planning/sim/line-entries.ts';
 import { fmt, plainTable } from './lib/table.ts';
 
-const { values: flags } = parseArgs({ options: { calls: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '2000' } } });
+const { values: flags } = parseArgs({ options: { calls: { type: 'string', default: '1000000' }, agents: { type: 'string', default: '2000' }, windows: { type: 'boolean', default: false } } });
 const CALLS = Number(flags.calls);
 const AGENTS = Number(flags.agents);
 
@@ -60,6 +60,8 @@ const result = simulate({
   patienceSeconds: 120,
   targetSeconds: 30,
   seed: 11,
+  // --windows: the day is 2026-11-11 in Taipei, and callbacks keep to the queues' 09:00-21:00 windows.
+  ...(flags.windows ? { clock: { startMs: Date.parse('2026-11-11T00:00:00+08:00'), timeZone: 'Asia/Taipei' } } : {}),
 });
 const seconds = (performance.now() - t0) / 1000;
 const t = result.totals;
