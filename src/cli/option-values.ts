@@ -1,7 +1,8 @@
 /**
- * Option values the planning commands share: durations ("180s", "30m", "1.5h") and numbers
- * with a range, each a clear usage error naming the option when it is not one.
+ * Option values the planning commands share: durations ("180s", "30m", "1.5h"), numbers with a
+ * range and JSON files, each a clear usage error naming the option when it is not one.
  */
+import { readFile } from 'node:fs/promises';
 import { UsageError } from './errors.ts';
 
 const DURATION = /^(\d+(?:\.\d+)?)(s|m|h)?$/;
@@ -34,4 +35,13 @@ export function numberValue(option: string, value: string | undefined, o: Number
     throw new UsageError(`--${option} ${value}: expected a${o.integer ? ' whole' : ''} number${range}`);
   }
   return n;
+}
+
+/** The JSON in the file an option names; unreadable or not JSON is a usage error naming both. */
+export async function jsonFile(option: string, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (err) {
+    throw new UsageError(`--${option} ${file}: ${(err as Error).message}`);
+  }
 }

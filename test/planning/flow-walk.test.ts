@@ -42,6 +42,18 @@ test('errors name the node: missing shares, a sum that is not 1, an unknown key 
   named({ ...CHOICES, menu: { '1': 1 }, orderStatus: { noInput: 1 } }, 'choices', /never leave/);
 });
 
+/** A flow reached by a goto: a menu to the agents, or (9) back to the front flow. */
+const VIP = flowSchema.parse({
+  version: 1,
+  name: 'vip',
+  start: 'ask',
+  nodes: {
+    ask: { type: 'menu', prompt: { text: '貴賓' }, options: { '1': 'agent', '9': 'back' }, noInput: 'agent', invalid: 'agent' },
+    back: { type: 'goto', flow: 'front' },
+    agent: { type: 'queue', queue: 'egou-orders' },
+  },
+});
+
 test('a goto continues in the flow it names (at its start or a node), a loop back included; unknown flows and nodes are named', () => {
   const main = flowSchema.parse({
     version: 1,
@@ -54,16 +66,7 @@ test('a goto continues in the flow it names (at its start or a node), a loop bac
       end: { type: 'hangup' },
     },
   });
-  const vip = flowSchema.parse({
-    version: 1,
-    name: 'vip',
-    start: 'ask',
-    nodes: {
-      ask: { type: 'menu', prompt: { text: '貴賓' }, options: { '1': 'agent', '9': 'back' }, noInput: 'agent', invalid: 'agent' },
-      back: { type: 'goto', flow: 'front' },
-      agent: { type: 'queue', queue: 'egou-orders' },
-    },
-  });
+  const vip = VIP;
   const flows = new Map([['vip', vip]]);
   const { outcomes } = walkFlow(main, { menu: { '1': 0.5, '2': 0.3, noInput: 0.2 } }, { flows, flowChoices: { vip: { ask: { '1': 0.5, '9': 0.5 } } } });
   // x = share reaching the agent: front's menu sends 0.5 to ask, ask sends half back to the menu (geometric).
@@ -88,16 +91,7 @@ test('a goto by flow id: the walk follows it, names the flow by its name, and ta
     start: 'go',
     nodes: { go: { type: 'goto', flow: '0b9f3a52-6a55-4c1e-9d43-2a8c2a1b7e01' } },
   });
-  const vip = flowSchema.parse({
-    version: 1,
-    name: 'vip',
-    start: 'ask',
-    nodes: {
-      ask: { type: 'menu', prompt: { text: '貴賓' }, options: { '1': 'agent', '9': 'back' }, noInput: 'agent', invalid: 'agent' },
-      back: { type: 'goto', flow: 'front' },
-      agent: { type: 'queue', queue: 'egou-orders' },
-    },
-  });
+  const vip = VIP;
   const flows = new Map([
     ['0b9f3a52-6a55-4c1e-9d43-2a8c2a1b7e01', vip],
     ['vip', vip],

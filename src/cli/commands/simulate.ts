@@ -16,7 +16,7 @@ import { clientFor } from '../api-client.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds, numberValue } from '../option-values.ts';
+import { durationSeconds, jsonFile, numberValue } from '../option-values.ts';
 import { simulationSvg } from '../../planning/sim/chart.ts';
 import { parseProfileText } from '../../planning/sim/profile-file.ts';
 import { forecastIntervalMinutes } from '../../planning/staffing-plan.ts';
@@ -41,12 +41,7 @@ function period(option: string, value: string): { since: string; until: string }
 
 /** Agents on duty per interval from a file: a JSON array, or a staffing plan's JSON (its shifts' coverage when it has one). */
 async function onDutyOf(file: string): Promise<number[]> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`--staffing ${file}: ${(err as Error).message}`);
-  }
+  const doc = await jsonFile('staffing', file);
   // A plan's heads include shrinkage (breaks, training): on the phones are heads × (1 − shrinkage).
   const plan = doc as { shrinkage?: unknown; shifts?: { scheduled?: unknown }; intervals?: { agents?: unknown }[] } | null;
   const onPhones = 1 - (typeof plan?.shrinkage === 'number' ? plan.shrinkage : 0);
@@ -189,12 +184,7 @@ export const simulateCommand: Command = {
     else if (startsAt !== undefined) body['startsAt'] = startsAt;
     for (const [opt, field] of [['choices', 'choices'], ['flow-choices', 'flowChoices']] as const) {
       const file = stringOpt(args, opt);
-      if (file === undefined) continue;
-      try {
-        body[field] = JSON.parse(await readFile(file, 'utf8')) as unknown;
-      } catch (err) {
-        throw new UsageError(`--${opt} ${file}: ${(err as Error).message}`);
-      }
+      if (file !== undefined) body[field] = await jsonFile(opt, file);
     }
     const observed = stringOpt(args, 'observed');
     if (observed !== undefined) body['observed'] = period('observed', observed);

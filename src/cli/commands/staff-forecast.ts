@@ -4,7 +4,6 @@
  * the service level, and with --shifts the seeds' morning / evening / night shift plan that
  * covers them with the fewest agent-hours. Computed locally.
  */
-import { readFile } from 'node:fs/promises';
 import { PlanningInputError } from '../../planning/input-error.ts';
 import { planShifts, SEED_SHIFTS, type ShiftPlan } from '../../planning/shifts.ts';
 import { forecastIntervalMinutes, requiredByDay, staffForecast, type ForecastSlot, type StaffedSlot } from '../../planning/staffing-plan.ts';
@@ -12,15 +11,10 @@ import { ErlangInputError } from '../../planning/erlang.ts';
 import { stringOpt, type ParsedArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds } from '../option-values.ts';
+import { durationSeconds, jsonFile } from '../option-values.ts';
 
 async function forecastSlots(file: string): Promise<ForecastSlot[]> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`--forecast ${file}: ${(err as Error).message}`);
-  }
+  const doc = await jsonFile('forecast', file);
   const intervals = (doc as { intervals?: unknown } | null)?.intervals;
   if (!Array.isArray(intervals) || intervals.length === 0) throw new UsageError(`--forecast ${file}: expected the JSON of a forecast, {"intervals":[{"day","time","calls","ahtSeconds"},…]}`);
   return intervals.map((iv: Record<string, unknown>, i) => {
