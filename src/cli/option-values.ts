@@ -45,3 +45,13 @@ export async function jsonFile(option: string, file: string): Promise<unknown> {
     throw new UsageError(`--${option} ${file}: ${(err as Error).message}`);
   }
 }
+
+/**
+ * An ISO 8601 time with its zone (2026-11-11T00:00+08:00) as the API takes it; `shown` is the
+ * whole option value when `text` is a part of it (one end of a <from>..<to>).
+ */
+export function zonedTime(option: string, text: string | undefined, shown = text): string {
+  const ms = text !== undefined && /T\d{2}:\d{2}/.test(text) && /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`--${option} ${shown}: an ISO time with its zone, e.g. 2026-11-11T00:00+08:00`);
+  return new Date(ms).toISOString();
+}

@@ -11,7 +11,8 @@ import { ForecastInputError, type IntervalCount } from './forecast.ts';
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})$/;
 const ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-function instant(text: string, timeZone: string): number | undefined {
+/** A CSV start: ISO 8601 with a zone, or a local "YYYY-MM-DD HH:MM" in `timeZone`; undefined when it is neither. */
+export function intervalStart(text: string, timeZone: string): number | undefined {
   const local = LOCAL.exec(text);
   if (local) {
     const [, y, mo, d, h, mi] = local.map(Number) as [number, number, number, number, number, number];
@@ -35,7 +36,7 @@ export function parseIntervalCsv(text: string, timeZone: string): IntervalCount[
     const cells = line.split(',').map((c) => c.trim());
     if (out.length === 0 && /^[a-z_ ]+$/i.test(cells[0] ?? '') && /calls/i.test(line)) return; // the header
     if (cells.length < 2 || cells.length > 3) throw new ForecastInputError(where, `expected start,calls[,aht_seconds], got ${cells.length} fields`);
-    const start = instant(cells[0]!, timeZone);
+    const start = intervalStart(cells[0]!, timeZone);
     if (start === undefined) throw new ForecastInputError(where, `start ${JSON.stringify(cells[0])}: expected 2025-11-11T00:30:00+08:00 or a local 2025-11-11 00:30`);
     const calls = Number(cells[1]);
     if (cells[1] === '' || !Number.isFinite(calls) || calls < 0) throw new ForecastInputError(where, `calls ${JSON.stringify(cells[1])}: expected a count ≥ 0`);

@@ -36,6 +36,12 @@ export interface StaffingGoal {
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
+/** "HH:MM" → minutes after midnight; undefined when it is not one. */
+export function minutesOfDay(time: string | undefined): number | undefined {
+  const m = time === undefined ? null : TIME.exec(time);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
+
 export function staffForecast(slots: readonly ForecastSlot[], goal: StaffingGoal): StaffedSlot[] {
   if (!(goal.shrinkage >= 0 && goal.shrinkage <= 0.9)) throw new PlanningInputError('shrinkage', `0 to 0.9, not ${String(goal.shrinkage)}`);
   return slots.map((f, i) => {
@@ -60,8 +66,7 @@ export function requiredByDay(slots: readonly StaffedSlot[], intervalMinutes: nu
   const last = Math.max(...days);
   const required = new Array<number>((last - first + 1) * perDay).fill(0);
   slots.forEach((s, i) => {
-    const m = TIME.exec(s.time);
-    const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+    const minutes = minutesOfDay(s.time) ?? NaN;
     if (!(minutes % intervalMinutes === 0)) throw new PlanningInputError(`intervals[${i}].time`, `${s.time} is not the start of a ${intervalMinutes}-minute interval`);
     const at = (days[i]! - first) * perDay + minutes / intervalMinutes;
     required[at] = Math.max(required[at]!, s.scheduled);
@@ -71,14 +76,10 @@ export function requiredByDay(slots: readonly StaffedSlot[], intervalMinutes: nu
 
 /** The interval of forecast slots, from the first two times of one day (undefined with fewer). */
 export function forecastIntervalMinutes(slots: readonly { readonly day?: string | undefined; readonly time?: string | undefined }[]): number | undefined {
-  const minutes = (t: string | undefined): number | undefined => {
-    const m = t === undefined ? null : TIME.exec(t);
-    return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
-  };
   for (let i = 1; i < slots.length; i++) {
     const [a, b] = [slots[i - 1]!, slots[i]!];
     if (a.day !== b.day) continue;
-    const [x, y] = [minutes(a.time), minutes(b.time)];
+    const [x, y] = [minutesOfDay(a.time), minutesOfDay(b.time)];
     if (x !== undefined && y !== undefined && y > x) return y - x;
   }
   return undefined;

@@ -8,7 +8,7 @@ import { clientFor } from '../api-client.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds } from '../option-values.ts';
+import { durationSeconds, zonedTime } from '../option-values.ts';
 import type { Review } from '../../planning/review.ts';
 
 type ReviewJson = Review & { forecastUnavailable?: string; callbacks: { byState: Record<string, number>; open: number } };
@@ -16,9 +16,7 @@ type ReviewJson = Review & { forecastUnavailable?: string; callbacks: { byState:
 /** "2026-11-11" (local midnight in --tz is the server's job: send it with the zone) or a full ISO time. */
 function instant(option: string, value: string | undefined): string {
   if (value === undefined) throw new UsageError(`--${option} is required (an ISO time with its zone, e.g. 2026-11-11T00:00+08:00)`);
-  const ms = Date.parse(value);
-  if (!/T\d{2}:\d{2}/.test(value) || !/(Z|[+-]\d{2}:?\d{2})$/.test(value) || !Number.isFinite(ms)) throw new UsageError(`--${option} ${value}: an ISO time with its zone, e.g. 2026-11-11T00:00+08:00`);
-  return new Date(ms).toISOString();
+  return zonedTime(option, value);
 }
 
 const pct = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}`);

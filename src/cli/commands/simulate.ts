@@ -16,27 +16,20 @@ import { clientFor } from '../api-client.ts';
 import { stringOpt, type Command } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { out, printJson } from '../output.ts';
-import { durationSeconds, jsonFile, numberValue } from '../option-values.ts';
+import { durationSeconds, jsonFile, numberValue, zonedTime } from '../option-values.ts';
 import { simulationSvg } from '../../planning/sim/chart.ts';
 import { parseProfileText } from '../../planning/sim/profile-file.ts';
-import { forecastIntervalMinutes } from '../../planning/staffing-plan.ts';
+import { forecastIntervalMinutes, minutesOfDay } from '../../planning/staffing-plan.ts';
 import { PlanningInputError } from '../../planning/input-error.ts';
 import type { SimInterval, SimResult } from '../../planning/sim/simulate.ts';
 
 const whole = (option: string, args: Parameters<Command['run']>[0], fallback: number): number => numberValue(option, stringOpt(args, option), { integer: true, min: 0 }) ?? fallback;
 
-/** An ISO 8601 time with its zone, as the API takes it. */
-function instant(option: string, value: string, v: string | undefined): string {
-  const ms = v === undefined || !/(Z|[+-]\d\d:?\d\d)$/.test(v) ? NaN : Date.parse(v);
-  if (Number.isNaN(ms)) throw new UsageError(`--${option} ${value}: expected ${option === 'starts' ? 'an' : '<from>..<to>, each an'} ISO 8601 time with its zone (2026-11-11T00:00+08:00)`);
-  return new Date(ms).toISOString();
-}
-
 /** "<from>..<to>": two ISO 8601 instants with their zone. */
 function period(option: string, value: string): { since: string; until: string } {
   const [since, until, more] = value.split('..');
-  if (more !== undefined) throw new UsageError(`--${option} ${value}: expected <from>..<to>`);
-  return { since: instant(option, value, since), until: instant(option, value, until) };
+  if (until === undefined || more !== undefined) throw new UsageError(`--${option} ${value}: expected <from>..<to>, each an ISO time with its zone`);
+  return { since: zonedTime(option, since, value), until: zonedTime(option, until, value) };
 }
 
 /** Agents on duty per interval from a file: a JSON array, or a staffing plan's JSON (its shifts' coverage when it has one). */
@@ -70,7 +63,7 @@ function forecastProfile(spec: string, intervals: unknown[], fallbackMinutes: nu
     const startMs = typeof start === 'number' ? start : typeof start === 'string' ? Date.parse(start) : NaN;
     return { day: typeof day === 'string' ? day : undefined, time: typeof time === 'string' ? time : undefined, calls, ahtSeconds, startMs };
   });
-  const first = rows[0]?.time !== undefined && /^\d\d:\d\d$/.test(rows[0].time) ? Number(rows[0].time.slice(0, 2)) * 60 + Number(rows[0].time.slice(3)) : 0;
+  const first = minutesOfDay(rows[0]?.time) ?? 0;
   const intervalMinutes = forecastIntervalMinutes(rows) ?? fallbackMinutes;
   const startsAt = Number.isFinite(rows[0]?.startMs) ? new Date(rows[0]!.startMs).toISOString() : undefined;
   return { intervalMinutes, calls: rows.map((r) => r.calls), ahtByInterval: rows.map((r) => (r.ahtSeconds > 0 ? r.ahtSeconds : 180)), startMinute: first, startsAt };
@@ -180,7 +173,7 @@ export const simulateCommand: Command = {
     const body: Record<string, unknown> = { line, profile: profileBody };
     if (ahtByInterval !== undefined) body['ahtSeconds'] = ahtByInterval; // --aht below wins
     const starts = stringOpt(args, 'starts');
-    if (starts !== undefined) body['startsAt'] = instant('starts', starts, starts);
+    if (starts !== undefined) body['startsAt'] = zonedTime('starts', starts);
     else if (startsAt !== undefined) body['startsAt'] = startsAt;
     for (const [opt, field] of [['choices', 'choices'], ['flow-choices', 'flowChoices']] as const) {
       const file = stringOpt(args, opt);

@@ -95,13 +95,12 @@ export function walkFlow(flow: Flow, choices: Choices = {}, more: WalkMore = {})
   const flows = new Map<string, Flow>([...(more.flows ?? new Map<string, Flow>())].filter(([ref]) => ref !== flow.name));
   flows.set(flow.name, flow);
   // Shares are given by the flow's name, whichever reference a goto used.
-  const choicesOf = (ref: string): { choices: Choices; path: string } => {
-    const f = flows.get(ref)!;
-    return f === flow ? { choices, path: 'choices' } : { choices: more.flowChoices?.[f.name] ?? {}, path: `flowChoices.${f.name}` };
-  };
+  const choicesFor = (f: Flow): { choices: Choices; path: string } =>
+    f === flow ? { choices, path: 'choices' } : { choices: more.flowChoices?.[f.name] ?? {}, path: `flowChoices.${f.name}` };
+  const choicesOf = (ref: string): { choices: Choices; path: string } => choicesFor(flows.get(ref)!);
   const names = new Set([...flows.values()].map((f) => f.name));
   for (const f of new Set(flows.values())) {
-    const { choices: c, path } = choicesOf(f === flow ? flow.name : [...flows].find(([, g]) => g === f)![0]);
+    const { choices: c, path } = choicesFor(f);
     for (const node of Object.keys(c)) if (!f.nodes[node]) throw new FlowWalkError(`${path}.${node}`, `flow "${f.name}" has no node "${node}"`);
   }
   for (const name of Object.keys(more.flowChoices ?? {})) if (!names.has(name)) throw new FlowWalkError(`flowChoices.${name}`, `no flow "${name}" is reached from "${flow.name}"`);

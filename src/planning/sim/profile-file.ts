@@ -6,14 +6,7 @@
  * missing intervals … a clear error naming the input").
  */
 import { PlanningInputError } from '../input-error.ts';
-
-/** "2026-11-11 10:30", "2026-11-11T10:30:00+08:00": epoch ms (a time without a zone is read as UTC: only differences matter). */
-function startOf(text: string): number | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}T${m[2]}${m[3] ?? ':00'}${m[4] ?? 'Z'}`);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+import { intervalStart } from '../interval-csv.ts';
 
 export function parseProfileText(text: string, intervalMinutes: number): number[] {
   const lines = text.split(/\r?\n/);
@@ -36,7 +29,8 @@ export function parseProfileText(text: string, intervalMinutes: number): number[
     first = false;
     if (cols.at(-1) === '' || !(Number.isFinite(count) && count >= 0)) throw new PlanningInputError(where, `calls must be a number ≥ 0, not ${JSON.stringify(cols.at(-1))}`);
     if (cols.length > 1) {
-      const at = startOf(cols[0]!);
+      // The interval CSV's start times; a local one is read as UTC: only the differences matter here.
+      const at = intervalStart(cols[0]!, 'UTC');
       if (at === undefined) throw new PlanningInputError(where, `start ${JSON.stringify(cols[0])} is not a time (2026-11-11 10:30 or 2026-11-11T10:30+08:00)`);
       if (previous) {
         const gap = (at - previous.at) / 60_000;

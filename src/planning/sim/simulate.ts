@@ -95,6 +95,11 @@ export function simulate(input: SimInput): SimResult {
   let backlog = 0;
   /** Callbacks between attempts: in the backlog, not in their queue. */
   let retrying = 0;
+  /** A callback given up now (its last attempt unanswered, no window to place it in, sent on by a target). */
+  const giveUp = (): void => {
+    backlog--;
+    failed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+  };
   /** Callers waiting in the queues (the index also holds the callbacks waiting there). */
   const waitingCallers = (): number => index.waitingCount - (backlog - retrying);
   /**
@@ -105,8 +110,7 @@ export function simulate(input: SimInput): SimResult {
     if (!windows || windows.isOpen(queue, now)) return false;
     const at = windows.nextOpen(queue, now);
     if (at === undefined) {
-      backlog--;
-      failed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+      giveUp();
       return true;
     }
     retrying++;
@@ -116,21 +120,7 @@ export function simulate(input: SimInput): SimResult {
   /** A callback for `queue` joins it as a keep-place entry (at `place`: a caller who took the offer keeps theirs): an agent takes it in turn, then calls the customer. */
   const addCallback = (queue: string, interval: number, caller?: WaitingCall): void => {
     const id = `b${seq++}`;
-    const place = caller?.enteredAt ?? now;
-    const w: WaitingCall = {
-      id,
-      queue,
-      enteredAt: place,
-      firstEnteredAt: place,
-      priority: caller?.priority ?? queues.get(queue)!.priority,
-      customerType: 'new',
-      lastAgentId: null,
-      lastAgentAt: null,
-      skills: [...(caller?.skills ?? [])],
-      kind: 'callback',
-      requeuedAtFront: false,
-      refusedBy: [],
-    };
+    const w = waitingEntry(id, 'callback', queue, caller?.enteredAt ?? now, caller?.priority ?? queues.get(queue)!.priority, caller?.skills ?? []);
     const rec: CallRec = { w, interval, state: 'waiting', callback: true, attempts: 0 };
     backlog++;
     if (deferred(rec, queue)) return;
@@ -210,19 +200,16 @@ export function simulate(input: SimInput): SimResult {
           continue;
         }
         if (rec.callback) {
-          const slot = Math.min(n - 1, Math.floor(now / stepMs));
           rec.attempts = (rec.attempts ?? 0) + 1;
           if (reach === 1 || callbackRng.next() < reach) {
             backlog--;
-            completed[slot]!++;
+            completed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
           } else {
             // Not answered: the agent's time is the ring; then the next attempt after the queue's spacing, or given up.
             talk = dialMs;
             const cfg = queues.get(d.queue)!.callbacks;
-            if (rec.attempts >= cfg.maxAttempts) {
-              backlog--;
-              failed[slot]!++;
-            } else {
+            if (rec.attempts >= cfg.maxAttempts) giveUp();
+            else {
               retrying++;
               events.push(now + dialMs + cfg.retrySpacingSeconds * 1000, { k: 'retry', call: rec });
             }
@@ -255,8 +242,7 @@ export function simulate(input: SimInput): SimResult {
         leave(rec.w);
         if (rec.callback) {
           // A queue that sends its callbacks on to a target: given up here (not ours to follow).
-          backlog--;
-          failed[Math.min(n - 1, Math.floor(now / stepMs))]!++;
+          giveUp();
           continue;
         }
         targeted[rec.interval]!++;
@@ -339,20 +325,7 @@ export function simulate(input: SimInput): SimResult {
     }
     queued[i]!++;
     const id = `c${seq++}`;
-    const w: WaitingCall = {
-      id,
-      queue: entry.queue,
-      enteredAt: now,
-      firstEnteredAt: now,
-      priority: entry.priority ?? queues.get(entry.queue)!.priority,
-      customerType: 'new',
-      lastAgentId: null,
-      lastAgentAt: null,
-      skills: [...(entry.skills ?? [])],
-      kind: 'call',
-      requeuedAtFront: false,
-      refusedBy: [],
-    };
+    const w = waitingEntry(id, 'call', entry.queue, now, entry.priority ?? queues.get(entry.queue)!.priority, entry.skills ?? []);
     calls.set(id, { w, interval: i, state: 'waiting' });
     join(w, now);
     apply(index.addCall(w, now));
@@ -536,4 +509,9 @@ function mergedShifts(shifts: readonly { readonly from: number; readonly to: num
     else out.push(s);
   }
   return out;
+}
+
+/** A new caller or callback in a queue, as the router sees it (first visit: no previous agent). */
+function waitingEntry(id: string, kind: WaitingCall['kind'], queue: string, at: number, priority: number, skills: readonly string[]): WaitingCall {
+  return { id, queue, enteredAt: at, firstEnteredAt: at, priority, customerType: 'new', lastAgentId: null, lastAgentAt: null, skills: [...skills], kind, requeuedAtFront: false, refusedBy: [] };
 }
